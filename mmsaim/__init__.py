@@ -1,0 +1,14 @@
+"""mmsaim: SAIM pretraining for OpenMMLab 2.0.
+
+Importing ``mmsaim`` applies the stack fixes of :mod:`mmsaim.utils.compat` and registers the
+pretraining components in mmpretrain's registries. The mmdet and mmseg components live in
+:mod:`mmsaim.det` and :mod:`mmsaim.seg` and are imported only when a config asks for them.
+"""
+from .utils import compat
+
+compat.apply_all()
+
+from . import models  # noqa: E402,F401  (registers into mmpretrain)
+from .version import __version__, version_info  # noqa: E402
+
+__all__ = ['__version__', 'version_info']

@@ -1,0 +1,192 @@
+"""Fixes for the known traps of the tested stack (torch 2.14, mmengine 0.10.7, mmpretrain 1.2.0).
+
+Each fix is applied in-process by :func:`apply_all` (``import mmsaim`` calls it); nothing in
+site-packages is edited. Every function is idempotent.
+
+- :func:`allow_mmengine_checkpoints`: torch >= 2.6 loads with ``weights_only=True`` by default,
+  and mmengine 0.10.7 resumes fail because its checkpoints pickle a ``HistoryBuffer`` and numpy
+  values. mmengine's local checkpoint loader is replaced by one that stays ``weights_only`` and
+  allows exactly those types, so a malicious pickle is still refused.
+- :func:`allow_cpu_distributed`: mmengine's ``pytorch`` and ``slurm`` launchers call
+  ``torch.cuda.set_device`` even for the gloo backend, which fails on a machine without CUDA.
+- :func:`check_numpy`: NumPy >= 2.4 removed ``np.in1d``, which mmpretrain's retrieval metrics
+  call; the alias is restored and a version outside the tested range is reported.
+- :func:`guard_multimodal_import`: with pycocotools installed, mmpretrain imports its multimodal
+  models whenever ``transformers >= 4.28`` is present, and a transformers release that dropped
+  names those models import makes ``import mmpretrain`` itself fail. The multimodal models are
+  then switched off (with a warning) instead.
+"""
+import contextlib
+import functools
+import importlib
+import importlib.abc
+import os.path as osp
+import sys
+import warnings
+
+import numpy as np
+import torch
+
+TESTED_NUMPY = ((1, 24), (2, 4))  # [min, max) as (major, minor)
+
+
+def _numpy_checkpoint_globals() -> list:
+    """The numpy callables and classes that a pickled array or scalar refers to."""
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    dtype_classes = [
+        cls for cls in vars(getattr(np, 'dtypes', np)).values()
+        if isinstance(cls, type) and issubclass(cls, np.dtype)
+    ]
+    return [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar, *dtype_classes]
+
+
+def mmengine_checkpoint_globals() -> list:
+    """Everything besides tensors that an mmengine training checkpoint pickles.
+
+    ``getattr`` is how a ``HistoryBuffer`` pickles its statistics methods; the weights-only
+    unpickler still refuses to call whatever it returns unless that is allowed too.
+    """
+    from mmengine.logging import HistoryBuffer
+    return [HistoryBuffer, getattr, *_numpy_checkpoint_globals()]
+
+
+def load_mmengine_checkpoint(filename: str, map_location=None):
+    """Load a local checkpoint with ``weights_only=True``, allowing mmengine's own types."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
+        return torch.load(filename, map_location=map_location, weights_only=True)
+
+
+def allow_mmengine_checkpoints() -> None:
+    """Make mmengine's local checkpoint loader (resume, load_from, init_cfg) work on torch 2.6+."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    def load_from_local(filename, map_location):
+        return load_mmengine_checkpoint(filename, map_location)
+
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)
+
+
+@contextlib.contextmanager
+def _cuda_set_device_skipped():
+    """Turn ``torch.cuda.set_device`` into a no-op while no CUDA device exists."""
+    original = torch.cuda.set_device
+    torch.cuda.set_device = lambda device: None
+    try:
+        yield
+    finally:
+        torch.cuda.set_device = original
+
+
+def _cpu_capable(init_fn):
+    if getattr(init_fn, '_mmsaim_cpu_capable', False):
+        return init_fn
+
+    @functools.wraps(init_fn)
+    def wrapper(backend, *args, **kwargs):
+        if torch.cuda.is_available() or backend == 'nccl':
+            return init_fn(backend, *args, **kwargs)
+        with _cuda_set_device_skipped():
+            return init_fn(backend, *args, **kwargs)
+
+    wrapper._mmsaim_cpu_capable = True
+    return wrapper
+
+
+def allow_cpu_distributed() -> None:
+    """Let ``--launcher pytorch|slurm`` run with the gloo backend on a machine without CUDA."""
+    from mmengine.dist import utils as dist_utils
+    dist_utils._init_dist_pytorch = _cpu_capable(dist_utils._init_dist_pytorch)
+    dist_utils._init_dist_slurm = _cpu_capable(dist_utils._init_dist_slurm)
+
+
+def _in1d(ar1, ar2, assume_unique=False, invert=False, **kwargs):
+    """``np.in1d`` as NumPy < 2.4 had it: ``np.isin`` on the flattened input."""
+    return np.isin(np.ravel(ar1), ar2, assume_unique=assume_unique, invert=invert, **kwargs)
+
+
+def check_numpy() -> None:
+    """Restore ``np.in1d`` where it was removed and warn outside the tested NumPy range."""
+    if not hasattr(np, 'in1d'):
+        np.in1d = _in1d
+    version = tuple(int(v) for v in np.__version__.split('.')[:2])
+    low, high = TESTED_NUMPY
+    if not low <= version < high:
+        warnings.warn(
+            f'NumPy {np.__version__} is outside the range mmsaim is tested with '
+            f'(>={low[0]}.{low[1]}, <{high[0]}.{high[1]}); parts of mmpretrain may break. '
+            'Run `bash tools/install.sh` or `pip install "numpy<2.4"`.', stacklevel=2)
+
+
+# Names that mmpretrain 1.2.0's multimodal models import from transformers at module level and
+# that later transformers releases moved or removed.
+_MULTIMODAL_TRANSFORMERS_NAMES = {
+    'transformers.modeling_utils': (
+        'GenerationConfig', 'GenerationMixin', 'PreTrainedModel', 'PretrainedConfig',
+        'apply_chunking_to_forward', 'find_pruneable_heads_and_indices', 'prune_linear_layer'),
+    'transformers.modeling_outputs': (
+        'BaseModelOutputWithPastAndCrossAttentions', 'CausalLMOutputWithCrossAttentions',
+        'Seq2SeqLMOutput'),
+    'transformers.activations': ('ACT2FN', ),
+}
+
+
+def transformers_fits_mmpretrain() -> bool:
+    """Whether the installed transformers provides what mmpretrain's multimodal models import."""
+    try:
+        for module_name, names in _MULTIMODAL_TRANSFORMERS_NAMES.items():
+            module = importlib.import_module(module_name)
+            for name in names:
+                getattr(module, name)
+    except Exception:  # ImportError, AttributeError, or transformers' own lazy-import errors
+        return False
+    return True
+
+
+class _MultimodalGuard(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Runs ``mmpretrain.utils.dependency`` and then corrects its ``WITH_MULTIMODAL`` flag."""
+
+    target = 'mmpretrain.utils.dependency'
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.target:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, 'find_spec'):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                self._loader = spec.loader
+                spec.loader = self
+                return spec
+        return None
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        if module.WITH_MULTIMODAL and not transformers_fits_mmpretrain():
+            module.WITH_MULTIMODAL = False
+            warnings.warn(
+                'The installed transformers lacks names that mmpretrain 1.2.0 multimodal '
+                'models import; they are disabled so that mmpretrain imports. Install the '
+                'transformers 4.x release those models were written for to use them.', stacklevel=2)
+
+
+def guard_multimodal_import() -> None:
+    """Install the guard before mmpretrain is imported (no effect once it has been)."""
+    if 'mmpretrain.utils.dependency' in sys.modules:
+        return
+    if not any(isinstance(finder, _MultimodalGuard) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _MultimodalGuard())
+
+
+def apply_all() -> None:
+    """Apply every fix; ``import mmsaim`` calls this before importing mmpretrain."""
+    check_numpy()
+    guard_multimodal_import()
+    allow_mmengine_checkpoints()
+    allow_cpu_distributed()
