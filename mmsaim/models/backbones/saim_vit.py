@@ -1,0 +1,109 @@
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+from mmpretrain.models import VisionTransformer
+from mmpretrain.models.utils import build_2d_sincos_position_embedding
+from mmpretrain.registry import MODELS
+
+from ..utils import AutoregressiveOrder, check_divisible, transformer_block
+
+
+@MODELS.register_module()
+class SAIMViT(VisionTransformer):
+    """SAIM encoder (content stream): a plain ViT with fixed 2-D sin-cos position embeddings.
+
+    Parameter names are those of mmpretrain's ``VisionTransformer`` (``patch_embed.projection``,
+    ``cls_token``, ``pos_embed``, ``layers.N.{ln1, attn.qkv, attn.proj, ln2, ffn}``, ``ln1``),
+    so a pretraining checkpoint loads into a stock ``VisionTransformer`` with
+    ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
+
+    Besides mmpretrain's archs, ``'t'/'tiny'`` and ``'s'/'small'`` are ViT-T/16 and ViT-S/16
+    (mmpretrain's ``'deit-tiny'`` and ``'deit-small'`` shapes; use those names to load the
+    weights into a stock ``VisionTransformer``).
+
+    ``forward(x)`` is the ordinary ViT (full attention, fine-tuning and feature extraction).
+    ``forward(x, order)`` is the pretraining content stream: every token attends only to
+    ``cls`` and the patches predicted no later than itself, and the output of every block is
+    returned for the query stream.
+
+    The final norm ``ln1`` is not part of the pretraining graph (the query stream reads raw
+    block outputs). It is kept, frozen at identity, so checkpoints carry every
+    ``VisionTransformer`` key; fine-tuning learns it.
+
+    Args:
+        arch (str | dict): ViT arch name or dict with ``embed_dims``, ``num_layers``,
+            ``num_heads``, ``feedforward_channels``. Defaults to ``'b'``.
+        img_size (int | tuple): pretraining image size. Defaults to 224.
+        patch_size (int): Defaults to 16.
+        **kwargs: the other arguments of ``VisionTransformer``.
+    """
+    arch_zoo = {
+        **VisionTransformer.arch_zoo,
+        **dict.fromkeys(['t', 'tiny'], VisionTransformer.arch_zoo['deit-tiny']),
+        **dict.fromkeys(['s', 'small'], VisionTransformer.arch_zoo['deit-small']),
+    }
+
+    def __init__(self,
+                 arch: Union[str, dict] = 'b',
+                 img_size: Union[int, Sequence[int]] = 224,
+                 patch_size: int = 16,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 **kwargs):
+        super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
+                         norm_cfg=norm_cfg, with_cls_token=True, **kwargs)
+        self.patch_size = patch_size
+        self.pos_embed.requires_grad = False
+        if self.final_norm:
+            self.ln1.requires_grad_(False)
+
+    def init_weights(self) -> None:
+        """Sin-cos position embeddings, xavier patch projection, cls token N(0, 0.02)."""
+        super().init_weights()
+        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
+            return
+        self.pos_embed.data.copy_(
+            build_2d_sincos_position_embedding(
+                self.patch_resolution, self.embed_dims, cls_token=True).float())
+        w = self.patch_embed.projection.weight.data
+        torch.nn.init.xavier_uniform_(w.view(w.shape[0], -1))
+        torch.nn.init.normal_(self.cls_token, std=.02)
+
+    def patch_pos_embed(self, patch_resolution: Tuple[int, int]) -> torch.Tensor:
+        """Fixed sin-cos embeddings of the patch grid (1, h * w, D), without the cls slot."""
+        if tuple(patch_resolution) == tuple(self.patch_resolution):
+            return self.pos_embed[:, self.num_extra_tokens:]
+        return build_2d_sincos_position_embedding(
+            patch_resolution, self.embed_dims).to(self.pos_embed)
+
+    def forward(self,
+                x: torch.Tensor,
+                order: Optional[AutoregressiveOrder] = None
+                ) -> Tuple[torch.Tensor, ...]:
+        """Encode images.
+
+        Args:
+            x (Tensor): (B, 3, H, W) normalized images.
+            order (AutoregressiveOrder, optional): the step's prediction order. Without it the
+                model is a plain ViT and returns ``VisionTransformer``'s outputs.
+
+        Returns:
+            tuple[Tensor]: with ``order``, the output of every block, (B, 1 + N, D) each, laid
+            out as ``order.content_sequence`` lays them out (N = H * W / patch_size^2).
+        """
+        if order is None:
+            return super().forward(x)
+        check_divisible(x.shape, self.patch_size)
+        patches, patch_resolution = self.patch_embed(x)
+        patches = patches + self.patch_pos_embed(patch_resolution)
+        if patches.shape[1] != order.num_patches:
+            raise ValueError(f'The order covers {order.num_patches} patches but the images '
+                             f'have {patches.shape[1]}')
+        # The cls position slot is all zeros, so cls enters as the bare learned token.
+        cls_token = self.cls_token.expand(x.shape[0], -1, -1)
+        tokens = order.content_sequence(cls_token, patches)
+        attention = order.content_attention()
+        hidden_states = []
+        for layer in self.layers:
+            tokens = transformer_block(layer, tokens, **attention)
+            hidden_states.append(tokens)
+        return tuple(hidden_states)

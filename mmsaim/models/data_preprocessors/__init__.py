@@ -1,0 +1,3 @@
+from .saim_data_preprocessor import SAIMDataPreprocessor
+
+__all__ = ['SAIMDataPreprocessor']

@@ -1,0 +1,3 @@
+from .saim_pixel_head import SAIMPixelHead
+
+__all__ = ['SAIMPixelHead']

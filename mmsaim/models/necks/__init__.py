@@ -1,0 +1,3 @@
+from .saim_query_decoder import SAIMQueryDecoder
+
+__all__ = ['SAIMQueryDecoder']

@@ -1,0 +1,106 @@
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.registry import MODELS
+
+from ..utils import AutoregressiveOrder, transformer_block
+
+
+@MODELS.register_module()
+class SAIMQueryDecoder(BaseModule):
+    """SAIM query stream: position queries that read the content stream, block by block.
+
+    The input is the position embedding alone (``g0 = E``: no image content, no mask token).
+    Decoder block k (1-based) reads the OUTPUT of encoder block ``m = k * M / M_d``::
+
+        g = g + CrossAttn(q=LN1(g), kv=LN1(h^m))    # query i sees cls and earlier patches
+        g = g + MLP(LN2(g))
+
+    There is no self-attention among queries. The blocks have the encoder blocks' layout, so
+    ``share_encoder_blocks=True`` runs the query stream with the weights of the encoder block
+    it reads (the two-stream, XLNet-style ablation) and owns no parameters.
+
+    Args:
+        embed_dims (int): width D, as the encoder. Defaults to 768.
+        num_heads (int): Defaults to 12.
+        depth (int): number of query blocks M_d. Defaults to 12.
+        encoder_depth (int): number of encoder blocks M. Defaults to 12.
+        attach_to (Sequence[int], optional): 0-based encoder block read by each query block;
+            defaults to ``k * M / M_d - 1`` for k = 1..M_d.
+        mlp_ratio (float): Defaults to 4.
+        share_encoder_blocks (bool): Defaults to False.
+        norm_cfg (dict): Defaults to LN with eps 1e-6.
+        init_cfg (dict, optional): Defaults to None.
+
+    Shapes: queries (B, N, D), the encoder's hidden states (B, 1 + N, D) each -> (B, N, D),
+    laid out as the step's :class:`AutoregressiveOrder` lays them out.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 768,
+                 num_heads: int = 12,
+                 depth: int = 12,
+                 encoder_depth: int = 12,
+                 attach_to: Optional[Sequence[int]] = None,
+                 mlp_ratio: float = 4.,
+                 share_encoder_blocks: bool = False,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        if attach_to is None:
+            if encoder_depth % depth:
+                raise ValueError(f'depth={depth} does not divide encoder_depth='
+                                 f'{encoder_depth}; give attach_to explicitly')
+            attach_to = [k * encoder_depth // depth - 1 for k in range(1, depth + 1)]
+        if len(attach_to) != depth or not all(0 <= m < encoder_depth for m in attach_to):
+            raise ValueError(f'attach_to={list(attach_to)} must name {depth} encoder blocks '
+                             f'in [0, {encoder_depth})')
+        self.attach_to = list(attach_to)
+        self.share_encoder_blocks = share_encoder_blocks
+        if share_encoder_blocks:
+            self.layers = None
+        else:
+            self.layers = nn.ModuleList(
+                TransformerEncoderLayer(
+                    embed_dims=embed_dims,
+                    num_heads=num_heads,
+                    feedforward_channels=int(mlp_ratio * embed_dims),
+                    norm_cfg=norm_cfg) for _ in range(depth))
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.init_cfg is None and self.layers is not None:
+            for m in self.layers.modules():
+                if isinstance(m, nn.Linear):
+                    nn.init.xavier_uniform_(m.weight)
+                    if m.bias is not None:
+                        nn.init.constant_(m.bias, 0)
+
+    def forward(self,
+                queries: torch.Tensor,
+                hidden_states: Sequence[torch.Tensor],
+                order: AutoregressiveOrder,
+                encoder_layers: Optional[nn.ModuleList] = None) -> torch.Tensor:
+        """Run the query stream.
+
+        Args:
+            queries (Tensor): (B, N, D), ``order.query_sequence`` of the position embeddings.
+            hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D).
+            order (AutoregressiveOrder): the step's order (layout and attention).
+            encoder_layers (nn.ModuleList, optional): the encoder's blocks; required when
+                ``share_encoder_blocks``.
+        """
+        if self.share_encoder_blocks:
+            if encoder_layers is None:
+                raise ValueError('share_encoder_blocks=True needs the encoder blocks')
+            layers = [encoder_layers[m] for m in self.attach_to]
+        else:
+            layers = self.layers
+        attention = order.query_attention()
+        g = queries
+        for layer, m in zip(layers, self.attach_to):
+            g = transformer_block(layer, g, order.query_context(hidden_states[m]), **attention)
+        return g

@@ -1,0 +1,96 @@
+from typing import Dict, List, Optional
+
+import torch
+from mmpretrain.models import BaseSelfSupervisor
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from ..utils import ORDER_MODES, AutoregressiveOrder, sample_order
+
+
+@MODELS.register_module()
+class SAIM(BaseSelfSupervisor):
+    """SAIM: Stochastic Autoregressive Image Modeling (Qi et al., AAAI 2023).
+
+    Every patch of an image is predicted from ``cls`` and the patches that precede it in an
+    order drawn per image and per step. One step::
+
+        order   = sample_order(B, N, order)                      # (B, N)
+        h^1..M  = backbone(images, order)                        # content stream
+        g       = neck(E in order, h, order)                     # query stream, (B, N, D)
+                  or, without a neck, the content state one step earlier (ViT-iGPT)
+        loss    = head.loss(g in patch order, images)            # smoothed-pixel MSE
+
+    The order is drawn here and nowhere else.
+
+    Args:
+        backbone (dict): the encoder, :class:`SAIMViT`.
+        head (dict): :class:`SAIMPixelHead`.
+        neck (dict, optional): :class:`SAIMQueryDecoder`; ``None`` for ViT-iGPT, where the
+            encoder output at step t predicts the patch of step t + 1.
+        order (str): ``'stochastic'`` (default) or ``'raster'``.
+        explicit_masks (bool): run the reference attention with explicit per-sample masks
+            instead of causal attention on the permuted sequence. Defaults to False.
+        data_preprocessor (dict, optional): Defaults to :class:`SAIMDataPreprocessor`.
+        init_cfg (dict, optional): Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 neck: Optional[dict] = None,
+                 order: str = 'stochastic',
+                 explicit_masks: bool = False,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        if order not in ORDER_MODES:
+            raise ValueError(f'SAIM order must be one of {ORDER_MODES}, got {order!r}')
+        data_preprocessor = data_preprocessor or dict(type='SAIMDataPreprocessor')
+        super().__init__(backbone=backbone, neck=neck, head=head,
+                         data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.order = order
+        self.explicit_masks = explicit_masks
+        if self.with_neck and max(self.neck.attach_to) >= len(self.backbone.layers):
+            raise ValueError(f'The query stream reads encoder blocks {self.neck.attach_to} '
+                             f'but the encoder has {len(self.backbone.layers)}: set the '
+                             'neck\'s encoder_depth to the backbone\'s depth')
+
+    def draw_order(self, images: torch.Tensor) -> AutoregressiveOrder:
+        """A fresh prediction order for a batch of (B, C, H, W) images."""
+        p = self.backbone.patch_size
+        num_patches = (images.shape[-2] // p) * (images.shape[-1] // p)
+        order = sample_order(images.shape[0], num_patches, self.order, images.device)
+        return AutoregressiveOrder(order, explicit_masks=self.explicit_masks)
+
+    def predict_features(self, images: torch.Tensor,
+                         order: AutoregressiveOrder) -> torch.Tensor:
+        """(B, C, H, W) images -> (B, N, D) features that predict each patch, in patch order."""
+        hidden_states = self.backbone(images, order)
+        if self.with_neck:
+            p = self.backbone.patch_size
+            pos_embed = self.backbone.patch_pos_embed(
+                (images.shape[-2] // p, images.shape[-1] // p))
+            feats = self.neck(order.query_sequence(pos_embed), hidden_states, order,
+                              self.backbone.layers)
+        else:
+            feats = order.predecessors(hidden_states[-1])
+        return order.to_patch_order(feats)
+
+    def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """The SAIM loss of one batch of normalized images (B, C, H, W)."""
+        order = self.draw_order(inputs)
+        return dict(loss=self.head.loss(self.predict_features(inputs, order), inputs))
+
+    @torch.no_grad()
+    def reconstruct(self, inputs: torch.Tensor,
+                    order: Optional[AutoregressiveOrder] = None) -> Dict[str, torch.Tensor]:
+        """Predict every patch of (B, C, H, W) images under ``order`` (drawn if not given).
+
+        Returns ``prediction`` and ``target`` (B, N, p^2 * C) in patch order, the smoothed
+        images ``smoothed`` (B, C, H, W) and the ``order`` (B, N).
+        """
+        order = order or self.draw_order(inputs)
+        prediction = self.head.predict(self.predict_features(inputs, order))
+        return dict(prediction=prediction, target=self.head.construct_target(inputs),
+                    smoothed=self.head.smooth(inputs), order=order.order)

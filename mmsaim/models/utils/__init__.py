@@ -1,0 +1,11 @@
+from .attention import multihead_attention, transformer_block
+from .gaussian_blur import GaussianBlur, gaussian_kernel2d
+from .order import (ORDER_MODES, AutoregressiveOrder, content_mask, order_ranks, query_mask,
+                    sample_order)
+from .patches import check_divisible, normalize_patches, patchify, unpatchify
+
+__all__ = [
+    'multihead_attention', 'transformer_block', 'GaussianBlur', 'gaussian_kernel2d',
+    'ORDER_MODES', 'AutoregressiveOrder', 'content_mask', 'order_ranks', 'query_mask',
+    'sample_order', 'check_divisible', 'normalize_patches', 'patchify', 'unpatchify'
+]

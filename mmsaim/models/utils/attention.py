@@ -1,0 +1,72 @@
+"""Attention through mmpretrain's own ViT layers, with the masks SAIM needs.
+
+The pretraining encoder, the query-stream decoder and every downstream model run the blocks of
+mmpretrain's ``TransformerEncoderLayer`` (names ``ln1``, ``attn.qkv``, ``attn.proj``, ``ln2``,
+``ffn``) through :func:`transformer_block`, so one checkpoint loads everywhere.
+"""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.models.utils import MultiheadAttention
+
+
+def _split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """(B, L, H * d) -> (B, H, L, d)."""
+    B, L, _ = x.shape
+    return x.view(B, L, num_heads, -1).transpose(1, 2)
+
+
+def multihead_attention(attn: MultiheadAttention,
+                        x: torch.Tensor,
+                        context: Optional[torch.Tensor] = None,
+                        attn_mask: Optional[torch.Tensor] = None,
+                        is_causal: bool = False) -> torch.Tensor:
+    """Run ``attn``'s projections as self- or cross-attention.
+
+    Args:
+        attn: an mmpretrain ``MultiheadAttention`` (its ``qkv`` and ``proj`` weights are used).
+        x: queries, (B, L, D).
+        context: keys and values, (B, S, D); ``None`` for self-attention (S = L). For
+            cross-attention the query rows of ``qkv`` project ``x`` and its key/value rows
+            project ``context``.
+        attn_mask: boolean (B or 1, 1, L, S), True where a query may attend. A mask selects
+            the reference computation: explicit scores, ``-inf`` where masked, plain softmax.
+        is_causal: without a mask, query i attends to keys 0..i, through
+            ``F.scaled_dot_product_attention`` (fused kernels, O(L) memory).
+
+    Returns:
+        (B, L, D), after the output projection (and its dropout / layer scale).
+    """
+    D, num_heads = attn.embed_dims, attn.num_heads
+    if context is None:
+        q, k, v = attn.qkv(x).chunk(3, dim=-1)
+    else:
+        w_q, w_kv = attn.qkv.weight.split([D, 2 * D])
+        b_q, b_kv = (None, None) if attn.qkv.bias is None else attn.qkv.bias.split([D, 2 * D])
+        q = F.linear(x, w_q, b_q)
+        k, v = F.linear(context, w_kv, b_kv).chunk(2, dim=-1)
+    q, k, v = (_split_heads(t, num_heads) for t in (q, k, v))
+    dropout_p = attn.attn_drop if attn.training else 0.
+    if attn_mask is None:
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=is_causal)
+    else:
+        scores = (q @ k.transpose(-2, -1)) * q.shape[-1]**-0.5
+        weights = scores.masked_fill(~attn_mask, float('-inf')).softmax(dim=-1)
+        out = F.dropout(weights, dropout_p) @ v
+    out = out.transpose(1, 2).flatten(2)
+    return attn.out_drop(attn.gamma1(attn.proj_drop(attn.proj(out))))
+
+
+def transformer_block(layer: TransformerEncoderLayer,
+                      x: torch.Tensor,
+                      context: Optional[torch.Tensor] = None,
+                      **attn_kwargs) -> torch.Tensor:
+    """One pre-norm ViT block; with ``context`` it is a query-stream (cross-attention) block.
+
+    ``x = x + Attn(q=LN1(x), kv=LN1(context or x)); x = x + FFN(LN2(x))``. (B, L, D) -> (B, L, D).
+    """
+    kv = None if context is None else layer.ln1(context)
+    x = x + multihead_attention(layer.attn, layer.ln1(x), kv, **attn_kwargs)
+    return layer.ffn(layer.ln2(x), identity=x)
