@@ -8,7 +8,7 @@ from .utils import compat
 
 compat.apply_all()
 
-from . import models  # noqa: E402,F401  (registers into mmpretrain)
+from . import engine, models  # noqa: E402,F401  (register into mmpretrain)
 from .version import __version__, version_info  # noqa: E402
 
 __all__ = ['__version__', 'version_info']

@@ -1,0 +1,40 @@
+# SAIM ViT-B/16, 300 epochs on ImageNet-1k, the paper's recipe (batch 2048 = 8 GPUs x 256).
+_base_ = [
+    './_base_/models/saim_vit-base-p16.py',
+    './_base_/datasets/imagenet_bs256_saim.py',
+    'mmpretrain::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
+
+# AdamW, base lr 2e-4 per 256 images, no weight decay on norms, biases and embeddings.
+optim_wrapper = dict(
+    type='AmpOptimWrapper',
+    loss_scale='dynamic',
+    optimizer=dict(
+        type='AdamW', lr=2e-4 * 2048 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+    paramwise_cfg=dict(
+        custom_keys={
+            'ln': dict(decay_mult=0.),
+            'norm': dict(decay_mult=0.),
+            'bias': dict(decay_mult=0.),
+            'pos_embed': dict(decay_mult=0.),
+            'cls_token': dict(decay_mult=0.),
+        }))
+
+max_epochs = 300
+warmup_epochs = 30
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0.,
+         by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+]
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=100),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3))
+randomness = dict(seed=0, diff_rank_seed=True)
+resume = True
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=2048)

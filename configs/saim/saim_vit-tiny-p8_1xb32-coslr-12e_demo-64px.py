@@ -1,0 +1,80 @@
+# SAIM demo: a tiny ViT (width 192, 6 blocks, 8x8 patches) pretrained on 64 px crops of the
+# real photos under ../shared/data (hymenoptera, CamVid and droplets train images, 670 in
+# all) for 12 epochs on CPU (a few minutes on 2 cores). Writes a checkpoint per epoch and
+# the reconstruction picture to the work dir.
+_base_ = ['mmpretrain::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
+
+img_size = 64
+patch_size = 8
+embed_dims = 192
+depth = 6
+data_root = '../shared/data/'
+
+model = dict(
+    type='SAIM',
+    order='stochastic',
+    data_preprocessor=dict(
+        type='SAIMDataPreprocessor',
+        patch_size=patch_size,
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
+    backbone=dict(
+        type='SAIMViT',
+        arch=dict(embed_dims=embed_dims, num_layers=depth, num_heads=3,
+                  feedforward_channels=4 * embed_dims),
+        img_size=img_size,
+        patch_size=patch_size),
+    neck=dict(type='SAIMQueryDecoder', embed_dims=embed_dims, num_heads=3, depth=depth,
+              encoder_depth=depth),
+    head=dict(type='SAIMPixelHead', embed_dims=embed_dims, patch_size=patch_size,
+              norm_pix=True, blur=dict(kernel_size=9, sigma=1.0)))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.67, 1.0),
+         aspect_ratio_range=(3. / 4., 4. / 3.), backend='pillow', interpolation='bicubic'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackInputs')
+]
+unlabeled_folders = ['hymenoptera/train', 'camvid/img_dir/train', 'droplets/train']
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='ConcatDataset',
+        datasets=[
+            dict(type='CustomDataset', data_root=data_root, data_prefix=folder,
+                 with_label=False, pipeline=train_pipeline) for folder in unlabeled_folders
+        ]))
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=1.5e-3, betas=(0.9, 0.95), weight_decay=0.05),
+    paramwise_cfg=dict(
+        custom_keys={
+            'ln': dict(decay_mult=0.),
+            'norm': dict(decay_mult=0.),
+            'bias': dict(decay_mult=0.),
+            'pos_embed': dict(decay_mult=0.),
+            'cls_token': dict(decay_mult=0.),
+        }))
+max_epochs = 12
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5, by_epoch=True,
+         begin=1, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+custom_hooks = [dict(type='SAIMReconstructionHook', img_size=img_size, num_images=4,
+                     interval=4)]
+env_cfg = dict(dist_cfg=dict(backend='gloo'))
+randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,0 +1,3 @@
+from .runner_cfg import prepare_runner_cfg
+
+__all__ = ['prepare_runner_cfg']

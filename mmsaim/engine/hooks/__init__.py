@@ -1,0 +1,3 @@
+from .reconstruction_hook import SAIMReconstructionHook
+
+__all__ = ['SAIMReconstructionHook']
