@@ -1,10 +1,15 @@
-# mmsaim quick start:   make demo   (SAIM pretraining demo)   and   make test
-# PYTHON=...      use an existing environment instead of ./.venv
-# WHEELHOUSE=...  a folder holding a prebuilt mmcv 2.1.0 wheel with ops (else it is built once)
+# mmsaim quick start:  make demo  (a short SAIM pretraining)   and   make test
+#   PYTHON=python     install into / run with an existing environment instead of ./.venv
+#   WHEELHOUSE=DIR    a folder with a prebuilt mmcv 2.1.0 wheel with ops (else built once)
+#   DATA=DIR          run the demo on your own folder of images instead of ../shared/data
 PYTHON ?=
 WHEELHOUSE ?=
+DATA ?=
 PY := $(if $(PYTHON),$(PYTHON),.venv/bin/python)
 INSTALL_ARGS := $(if $(PYTHON),--python $(PYTHON)) $(if $(WHEELHOUSE),--wheelhouse $(WHEELHOUSE))
+DEMO_CONFIG := configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py
+FOLDER_CONFIG := configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_folder-64px.py
+DEMO_DIR := work_dirs/saim_demo
 
 .PHONY: install demo test
 
@@ -12,10 +17,14 @@ install:
 	bash tools/install.sh $(INSTALL_ARGS)
 
 demo: install
-	$(PY) tools/train.py configs/saim/saim_vit-tiny-p16_demo.py --work-dir work_dirs/saim_demo
-	$(PY) tools/visualization/reconstruct.py configs/saim/saim_vit-tiny-p16_demo.py \
-		work_dirs/saim_demo/epoch_$$($(PY) -c "from mmengine import Config; print(Config.fromfile('configs/saim/saim_vit-tiny-p16_demo.py').train_cfg.max_epochs)").pth \
-		--out work_dirs/saim_demo/reconstruction.png
+ifdef DATA
+	SAIM_DATA=$(DATA) $(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(DEMO_DIR)
+else
+	@test -d ../shared/data || { echo "make demo: ../shared/data not found;" \
+		"run 'make demo DATA=/path/to/a/folder/of/images'"; exit 2; }
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_DIR)
+endif
+	@echo "checkpoints: $(DEMO_DIR)/epoch_*.pth  picture: $(DEMO_DIR)/reconstruction.png"
 
 test: install
 	$(PY) -m pytest tests

@@ -6,6 +6,7 @@ import torch
 from matplotlib import colormaps
 from mmcv.transforms import Compose
 from mmengine.dataset import default_collate
+from mmpretrain.registry import TRANSFORMS
 from PIL import Image, ImageDraw
 
 from ..models.utils import AutoregressiveOrder, order_ranks, patchify, sample_order, unpatchify
@@ -16,11 +17,13 @@ PANELS = ('original', 'order', 'smoothed target', 'prediction')
 def load_images(model, paths: Sequence[str], size: int) -> torch.Tensor:
     """Read images, resize the short side to ``size``, center-crop, normalize: (B, 3, S, S)."""
     pipeline = Compose([
-        dict(type='LoadImageFromFile'),
-        dict(type='ResizeEdge', scale=size, edge='short', backend='pillow',
-             interpolation='bicubic'),
-        dict(type='CenterCrop', crop_size=size),
-        dict(type='PackInputs'),
+        TRANSFORMS.build(t) for t in (
+            dict(type='LoadImageFromFile'),
+            dict(type='ResizeEdge', scale=size, edge='short', backend='pillow',
+                 interpolation='bicubic'),
+            dict(type='CenterCrop', crop_size=size),
+            dict(type='PackInputs'),
+        )
     ])
     samples = []
     for path in paths:

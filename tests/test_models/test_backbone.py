@@ -37,7 +37,7 @@ def test_image_size_not_divisible_by_patch(hw):
     with pytest.raises(ValueError, match='multiple of the patch size.*patch_size=8'):
         vit(torch.randn(1, 3, *hw), AutoregressiveOrder(sample_order(1, 16)))
     preprocessor = MODELS.build(dict(type='SAIMDataPreprocessor', patch_size=8))
-    batch = dict(inputs=[torch.zeros(3, *hw, dtype=torch.uint8)], data_samples=None)
+    batch = dict(inputs=torch.zeros(1, 3, *hw, dtype=torch.uint8), data_samples=None)
     with pytest.raises(ValueError, match='Resize or crop'):
         preprocessor(batch)
 

@@ -1,0 +1,12 @@
+# The demo recipe on any folder of images (searched recursively, labels ignored). The folder
+# comes from the environment variable SAIM_DATA (default data/images/):
+#   SAIM_DATA=/path/to/images python tools/train.py THIS_CONFIG
+_base_ = ['./saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py']
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root='{{$SAIM_DATA:data/images/}}',
+        with_label=False,
+        pipeline={{_base_.train_pipeline}}))
