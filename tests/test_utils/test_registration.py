@@ -1,0 +1,56 @@
+"""mmsaim's components are reachable from configs and clash with no OpenMMLab name."""
+import subprocess
+import sys
+
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+MMSAIM_MODELS = ('SAIM', 'SAIMViT', 'SAIMQueryDecoder', 'SAIMPixelHead', 'SAIMDataPreprocessor')
+
+
+BLOCK_DOWNSTREAM = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split('.')[0] in ('mmdet', 'mmseg'):
+            raise ModuleNotFoundError(f'No module named {name!r}', name=name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def test_pretraining_works_without_mmdet_and_mmseg():
+    """The pretraining part never imports mmdet or mmseg: it runs with both absent."""
+    code = BLOCK_DOWNSTREAM + (
+        "import torch, mmsaim\n"
+        "from mmpretrain.registry import MODELS\n"
+        "m = MODELS.build(dict(type='SAIMViT', arch='tiny', img_size=32, patch_size=8))\n"
+        "print('OK', sorted(k for k in sys.modules if k.split('.')[0] in ('mmdet', 'mmseg')))")
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == 'OK []'
+
+
+def test_custom_imports_register_into_mmpretrain(tmp_path):
+    config = tmp_path / 'cfg.py'
+    config.write_text("custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)\n"
+                      "model = dict(type='SAIMViT', arch='tiny', img_size=32, patch_size=8)\n")
+    cfg = Config.fromfile(str(config))  # runs the custom import
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    assert type(MODELS.build(cfg.model)).__module__.startswith('mmsaim.')
+    for name in MMSAIM_MODELS:
+        assert MODELS.get(name).__module__.startswith('mmsaim.'), name
+
+
+def test_names_clash_with_no_openmmlab_module():
+    import mmdet.models  # noqa: F401
+    import mmpretrain.models  # noqa: F401
+    import mmseg.models  # noqa: F401
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    from mmseg.registry import MODELS as SEG_MODELS
+    for name in MMSAIM_MODELS:
+        owners = [r.get(name).__module__ for r in (PRETRAIN_MODELS, DET_MODELS, SEG_MODELS)
+                  if r.get(name) is not None]
+        assert owners and all(o.startswith('mmsaim.') for o in owners), (name, owners)
