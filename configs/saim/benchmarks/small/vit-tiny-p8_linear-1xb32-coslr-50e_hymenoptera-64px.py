@@ -4,7 +4,8 @@ _base_ = ['./vit-tiny-p8_1xb32-coslr-50e_hymenoptera-64px.py']
 
 model = dict(
     backbone=dict(frozen_stages=6, drop_path_rate=0., final_norm=False),
-    neck=dict(type='ClsBatchNormNeck', input_features=192, affine=False, eps=1e-6),
+    neck=dict(_delete_=True, type='ClsBatchNormNeck', input_features=192, affine=False,
+              eps=1e-6),
     head=dict(loss=dict(_delete_=True, type='CrossEntropyLoss'),
               init_cfg=[dict(type='TruncNormal', layer='Linear', std=0.01)]))
 optim_wrapper = dict(
