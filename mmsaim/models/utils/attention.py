@@ -22,7 +22,8 @@ def multihead_attention(attn: MultiheadAttention,
                         x: torch.Tensor,
                         context: Optional[torch.Tensor] = None,
                         attn_mask: Optional[torch.Tensor] = None,
-                        is_causal: bool = False) -> torch.Tensor:
+                        is_causal: bool = False,
+                        reference: bool = False) -> torch.Tensor:
     """Run ``attn``'s projections as self- or cross-attention.
 
     Args:
@@ -31,10 +32,12 @@ def multihead_attention(attn: MultiheadAttention,
         context: keys and values, (B, S, D); ``None`` for self-attention (S = L). For
             cross-attention the query rows of ``qkv`` project ``x`` and its key/value rows
             project ``context``.
-        attn_mask: boolean (B or 1, 1, L, S), True where a query may attend. A mask selects
-            the reference computation: explicit scores, ``-inf`` where masked, plain softmax.
-        is_causal: without a mask, query i attends to keys 0..i, through
-            ``F.scaled_dot_product_attention`` (fused kernels, O(L) memory).
+        attn_mask: (B or 1, heads or 1, L, S), boolean (True where a query may attend) or
+            an additive float bias.
+        is_causal: query i attends to keys 0..i (fused path, no ``attn_mask``).
+        reference: compute explicitly (scores, ``-inf`` where a boolean mask is False,
+            plain softmax) instead of with ``F.scaled_dot_product_attention`` (fused kernels,
+            O(L) memory); SAIM's explicit-mask path uses it as the reference.
 
     Returns:
         (B, L, D), after the output projection (and its dropout / layer scale).
@@ -49,12 +52,14 @@ def multihead_attention(attn: MultiheadAttention,
         k, v = F.linear(context, w_kv, b_kv).chunk(2, dim=-1)
     q, k, v = (_split_heads(t, num_heads) for t in (q, k, v))
     dropout_p = attn.attn_drop if attn.training else 0.
-    if attn_mask is None:
-        out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=is_causal)
+    if not reference:
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal)
     else:
         scores = (q @ k.transpose(-2, -1)) * q.shape[-1]**-0.5
-        weights = scores.masked_fill(~attn_mask, float('-inf')).softmax(dim=-1)
-        out = F.dropout(weights, dropout_p) @ v
+        if attn_mask is not None:
+            scores = scores.masked_fill(~attn_mask, float('-inf'))
+        out = F.dropout(scores.softmax(dim=-1), dropout_p) @ v
     out = out.transpose(1, 2).flatten(2)
     return attn.out_drop(attn.gamma1(attn.proj_drop(attn.proj(out))))
 

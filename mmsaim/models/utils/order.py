@@ -97,7 +97,7 @@ class AutoregressiveOrder:
     def content_attention(self) -> dict:
         """Keyword arguments of :func:`multihead_attention` for the content stream."""
         if self.explicit_masks:
-            return dict(attn_mask=content_mask(self.order)[:, None])
+            return dict(attn_mask=content_mask(self.order)[:, None], reference=True)
         return dict(is_causal=True)
 
     def query_sequence(self, pos_embed: torch.Tensor) -> torch.Tensor:
@@ -112,7 +112,7 @@ class AutoregressiveOrder:
     def query_attention(self) -> dict:
         """Keyword arguments of :func:`multihead_attention` for the query stream."""
         if self.explicit_masks:
-            return dict(attn_mask=query_mask(self.order)[:, None])
+            return dict(attn_mask=query_mask(self.order)[:, None], reference=True)
         return dict(is_causal=True)
 
     def predecessors(self, hidden: torch.Tensor) -> torch.Tensor:
