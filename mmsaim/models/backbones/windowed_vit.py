@@ -82,7 +82,7 @@ class WindowedViT(VisionTransformer):
         global_attn_indices (Sequence[int]): blocks with global attention.
             Defaults to (2, 5, 8, 11).
         use_rel_pos_bias (bool): Defaults to False.
-        out_indices (Sequence[int]): blocks whose outputs are returned. Defaults to (11, ).
+        out_indices (Sequence[int]): blocks whose outputs are returned. Defaults to (-1, ).
         drop_path_rate (float): stochastic depth. Defaults to 0.1.
         **kwargs: other ``VisionTransformer`` arguments.
 
@@ -96,13 +96,13 @@ class WindowedViT(VisionTransformer):
                  window_size: int = 14,
                  global_attn_indices: Sequence[int] = (2, 5, 8, 11),
                  use_rel_pos_bias: bool = False,
-                 out_indices: Sequence[int] = (11, ),
+                 out_indices: Sequence[int] = (-1, ),
                  drop_path_rate: float = 0.1,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[dict] = None,
                  **kwargs):
         super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
-                         out_indices=out_indices, drop_path_rate=drop_path_rate,
+                         out_indices=list(out_indices), drop_path_rate=drop_path_rate,
                          norm_cfg=norm_cfg, final_norm=False, with_cls_token=True,
                          out_type='featmap', init_cfg=init_cfg, **kwargs)
         self.window_size = window_size
