@@ -54,3 +54,26 @@ def test_names_clash_with_no_openmmlab_module():
         owners = [r.get(name).__module__ for r in (PRETRAIN_MODELS, DET_MODELS, SEG_MODELS)
                   if r.get(name) is not None]
         assert owners and all(o.startswith('mmsaim.') for o in owners), (name, owners)
+
+
+def test_downstream_names_in_mmdet_and_mmseg(tmp_path):
+    import mmsaim.det  # noqa: F401
+    import mmsaim.seg  # noqa: F401
+    from mmdet.registry import MODELS as DET_MODELS
+    from mmdet.registry import OPTIM_WRAPPER_CONSTRUCTORS as DET_CONSTRUCTORS
+    from mmseg.registry import MODELS as SEG_MODELS
+    from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS as SEG_CONSTRUCTORS
+    from mmsaim.models import WindowedViT
+    assert DET_MODELS.get('SAIMWindowedViT') is WindowedViT is SEG_MODELS.get('SAIMWindowedViT')
+    assert DET_MODELS.get('SAIMSimpleFeaturePyramid').__module__.startswith('mmsaim.')
+    for registry in (DET_CONSTRUCTORS, SEG_CONSTRUCTORS):
+        assert registry.get('SAIMLayerDecayOptimWrapperConstructor').__module__.startswith(
+            'mmsaim.')
+
+
+def test_mmdet_part_does_not_import_mmseg():
+    code = BLOCK_DOWNSTREAM.replace("('mmdet', 'mmseg')", "('mmseg', )") + (
+        "import mmsaim.det\nprint('OK')")
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith('OK'), proc.stderr[-2000:]
