@@ -1,0 +1,44 @@
+"""The full-size COCO and ADE20K configs build, with their backbone, neck and layer decay."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+COCO = osp.join(ROOT, 'configs/mask_rcnn/mask-rcnn_vit-base-p16-saim-pre_lsj-1024-32xb2-100e_coco.py')
+ADE = osp.join(ROOT, 'configs/upernet/upernet_vit-base-p16-saim-pre_8xb2-160k_ade20k-512x512.py')
+
+
+@pytest.mark.parametrize('config,scope', [(COCO, 'mmdet'), (ADE, 'mmseg')], ids=['coco', 'ade'])
+def test_full_size_transfer_config_builds(config, scope):
+    cfg = Config.fromfile(config)  # runs custom_imports (mmsaim.det / mmsaim.seg)
+    init_default_scope(scope)
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS'])
+    cfg.model.backbone.init_cfg = None
+    if scope == 'mmseg':
+        for head in ('decode_head', 'auxiliary_head'):
+            cfg.model[head].norm_cfg = dict(type='BN', requires_grad=True)  # no SyncBN on CPU
+    model = registry.MODELS.build(cfg.model)
+    backbone = model.backbone
+    assert type(backbone).__name__ == 'WindowedViT' and len(backbone.layers) == 12
+    assert backbone.patch_resolution == (14, 14)  # position embeddings made at 224
+    assert backbone.layers[0].attn.out_drop.drop_prob == 0  # drop path grows with depth
+    assert backbone.layers[11].attn.out_drop.drop_prob == pytest.approx(0.1)
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    cfg.optim_wrapper.pop('loss_scale')
+    from mmengine.optim import build_optim_wrapper
+    groups = build_optim_wrapper(model, cfg.optim_wrapper).optimizer.param_groups
+    rate = cfg.optim_wrapper.paramwise_cfg.layer_decay_rate
+    lr = {g['param_name']: g['lr'] for g in groups}
+    assert lr['backbone.layers.11.attn.qkv.weight'] == pytest.approx(
+        cfg.optim_wrapper.optimizer.lr * rate)
+    if scope == 'mmdet':
+        assert backbone.global_attn_indices == {2, 5, 8, 11} and backbone.window_size == 14
+        assert backbone.rel_pos_bias is not None
+        assert type(model.neck).__name__ == 'SimpleFeaturePyramid' and model.neck.num_outs == 5
+        assert cfg.val_evaluator.metric == ['bbox', 'segm']
+    else:
+        assert list(backbone.out_indices) == [3, 5, 7, 11]
+        assert type(model.neck).__name__ == 'MultiLevelNeck' and model.neck.scales == [4, 2, 1, 0.5]
+        assert cfg.model.test_cfg.mode == 'slide' and cfg.train_cfg.max_iters == 160000
