@@ -7,8 +7,14 @@ site-packages is edited. Every function is idempotent.
   and mmengine 0.10.7 resumes fail because its checkpoints pickle a ``HistoryBuffer`` and numpy
   values. mmengine's local checkpoint loader is replaced by one that stays ``weights_only`` and
   allows exactly those types, so a malicious pickle is still refused.
-- :func:`allow_cpu_distributed`: mmengine's ``pytorch`` and ``slurm`` launchers call
-  ``torch.cuda.set_device`` even for the gloo backend, which fails on a machine without CUDA.
+- :func:`allow_cpu_distributed`: on a machine without CUDA, mmengine's ``pytorch`` and
+  ``slurm`` launchers call ``torch.cuda.set_device`` even for the gloo backend, the configs'
+  default ``nccl`` backend cannot start, and the Runner wraps the model in DDP with
+  ``device_ids=[LOCAL_RANK]``, which DDP refuses for a CPU module. The launchers skip the call
+  and fall back to gloo (with a warning); DDP gets no device ids for a CPU module.
+  Neither mmengine nor torch destroys the process group before the interpreter shuts down, and
+  a gloo worker thread that still holds a tensor then aborts the process (SIGABRT) during
+  finalization; the launchers now register an ``atexit`` teardown.
 - :func:`check_numpy`: NumPy >= 2.4 removed ``np.in1d``, which mmpretrain's retrieval metrics
   call; the alias is restored and a version outside the tested range is reported.
 - :func:`guard_multimodal_import`: with pycocotools installed, mmpretrain imports its multimodal
@@ -16,6 +22,7 @@ site-packages is edited. Every function is idempotent.
   names those models import makes ``import mmpretrain`` itself fail. The multimodal models are
   then switched off (with a warning) instead.
 """
+import atexit
 import contextlib
 import functools
 import importlib
@@ -80,26 +87,59 @@ def _cuda_set_device_skipped():
         torch.cuda.set_device = original
 
 
+def _destroy_process_group_at_exit() -> None:
+    """Tear the default process group down while the interpreter is still whole."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def _cpu_capable(init_fn):
     if getattr(init_fn, '_mmsaim_cpu_capable', False):
         return init_fn
 
     @functools.wraps(init_fn)
     def wrapper(backend, *args, **kwargs):
-        if torch.cuda.is_available() or backend == 'nccl':
-            return init_fn(backend, *args, **kwargs)
-        with _cuda_set_device_skipped():
-            return init_fn(backend, *args, **kwargs)
+        if torch.cuda.is_available():
+            init_fn(backend, *args, **kwargs)
+        else:
+            if backend == 'nccl':
+                warnings.warn(
+                    'The nccl backend needs CUDA, which is not available; using gloo. Set '
+                    '`env_cfg.dist_cfg.backend=gloo` in --cfg-options to say so.', stacklevel=2)
+                backend = 'gloo'
+            with _cuda_set_device_skipped():
+                init_fn(backend, *args, **kwargs)
+        atexit.register(_destroy_process_group_at_exit)
 
     wrapper._mmsaim_cpu_capable = True
     return wrapper
 
 
+def _cpu_module_without_device_ids(ddp_init):
+    if getattr(ddp_init, '_mmsaim_cpu_capable', False):
+        return ddp_init
+
+    @functools.wraps(ddp_init)
+    def __init__(self, module, *args, **kwargs):
+        if all(p.device.type == 'cpu' for p in module.parameters()):
+            # The Runner passes device_ids=[LOCAL_RANK]; DDP accepts them for GPU modules only.
+            kwargs['device_ids'] = None
+            kwargs.pop('output_device', None)
+        ddp_init(self, module, *args, **kwargs)
+
+    __init__._mmsaim_cpu_capable = True
+    return __init__
+
+
 def allow_cpu_distributed() -> None:
-    """Let ``--launcher pytorch|slurm`` run with the gloo backend on a machine without CUDA."""
+    """Let ``--launcher pytorch|slurm`` train on CPUs with gloo and exit cleanly."""
     from mmengine.dist import utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel
     dist_utils._init_dist_pytorch = _cpu_capable(dist_utils._init_dist_pytorch)
     dist_utils._init_dist_slurm = _cpu_capable(dist_utils._init_dist_slurm)
+    MMDistributedDataParallel.__init__ = _cpu_module_without_device_ids(
+        MMDistributedDataParallel.__init__)
 
 
 def _in1d(ar1, ar2, assume_unique=False, invert=False, **kwargs):

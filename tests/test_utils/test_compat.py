@@ -82,26 +82,41 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_gloo_launcher_without_cuda(tmp_path):
+def test_data_parallel_on_cpus_with_the_pytorch_launcher(tmp_path):
     assert not torch.cuda.is_available(), 'this test checks the CPU-only path'
-    script = tmp_path / 'allreduce.py'
+    script = tmp_path / 'ddp_step.py'
     script.write_text(textwrap.dedent("""
-        import sys
+        import atexit, os, sys
         import torch, torch.distributed as dist
         import mmsaim  # noqa: F401
         from mmengine.dist import init_dist, get_rank
-        init_dist('pytorch', backend='gloo')
-        value = torch.tensor([float(get_rank() + 1)])
-        dist.all_reduce(value)
-        with open(f'{sys.argv[1]}/rank{get_rank()}.txt', 'w') as f:
-            f.write(str(int(value.item())))
+        from mmengine.model import MMDistributedDataParallel
+
+        @atexit.register  # before init_dist, so it runs after the launcher's exit handler
+        def report_teardown():
+            with open(f"{sys.argv[1]}/rank{os.environ['RANK']}_torn_down.txt", 'w') as f:
+                f.write(str(not dist.is_initialized()))
+
+        init_dist('pytorch', backend='nccl')  # the configs' default
+        rank = get_rank()
+        # Wrapped exactly as mmengine's Runner wraps a model in a distributed run.
+        model = MMDistributedDataParallel(
+            module=torch.nn.Linear(2, 1), device_ids=[int(os.environ['LOCAL_RANK'])],
+            broadcast_buffers=False)
+        model(torch.full((1, 2), float(rank + 1))).sum().backward()
+        with open(f'{sys.argv[1]}/rank{rank}.txt', 'w') as f:
+            f.write(str(model.module.weight.grad.tolist()))
         """))
     proc = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
          '--master_port', str(_free_port()), str(script), str(tmp_path)],
         capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert [(tmp_path / f'rank{r}.txt').read_text() for r in (0, 1)] == ['3', '3']
+    assert proc.returncode == 0, proc.stderr[:3000] + '\n...\n' + proc.stderr[-1500:]
+    assert 'The nccl backend needs CUDA' in proc.stderr
+    # d(w.x)/dw = x, averaged over the ranks' inputs [1, 1] and [2, 2].
+    assert [(tmp_path / f'rank{r}.txt').read_text() for r in (0, 1)] == ['[[1.5, 1.5]]'] * 2
+    # No process group is left for interpreter finalization, where gloo can abort (SIGABRT).
+    assert [(tmp_path / f'rank{r}_torn_down.txt').read_text() for r in (0, 1)] == ['True'] * 2
 
 
 def test_in1d_restored_for_mmpretrain_metrics(monkeypatch):
