@@ -1,7 +1,6 @@
 """Each fix in mmsaim.utils.compat, exercised the way the stack trips over it."""
 import os
 import pickle
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmsaim  # noqa: F401  (applies the fixes)
 from mmsaim.utils import compat
+from tests.free_port import free_port
 
 
 class _Regression(BaseModel):
@@ -76,12 +76,6 @@ def test_weights_only_still_refuses_code(tmp_path):
         _load_checkpoint(str(path))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_data_parallel_on_cpus_with_the_pytorch_launcher(tmp_path):
     assert not torch.cuda.is_available(), 'this test checks the CPU-only path'
     script = tmp_path / 'ddp_step.py'
@@ -106,10 +100,11 @@ def test_data_parallel_on_cpus_with_the_pytorch_launcher(tmp_path):
         model(torch.full((1, 2), float(rank + 1))).sum().backward()
         with open(f'{sys.argv[1]}/rank{rank}.txt', 'w') as f:
             f.write(str(model.module.weight.grad.tolist()))
+        del model  # DDP holds the process group; let the exit teardown free it
         """))
     proc = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-         '--master_port', str(_free_port()), str(script), str(tmp_path)],
+         '--master_port', str(free_port()), str(script), str(tmp_path)],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[:3000] + '\n...\n' + proc.stderr[-1500:]
     assert 'The nccl backend needs CUDA' in proc.stderr
