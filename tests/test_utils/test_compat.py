@@ -1,6 +1,7 @@
 """Each fix in mmsaim.utils.compat, exercised the way the stack trips over it."""
 import os
 import pickle
+import socket
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,6 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmsaim  # noqa: F401  (applies the fixes)
 from mmsaim.utils import compat
-from tests.free_port import free_port
 
 
 class _Regression(BaseModel):
@@ -74,6 +74,12 @@ def test_weights_only_still_refuses_code(tmp_path):
     torch.save({'state_dict': {}, 'meta': Exploit()}, path)
     with pytest.raises(pickle.UnpicklingError, match='system'):
         _load_checkpoint(str(path))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def test_data_parallel_on_cpus_with_the_pytorch_launcher(tmp_path):

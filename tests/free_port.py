@@ -1,8 +1,0 @@
-"""A TCP port for the rendezvous of a test's multi-process run."""
-import socket
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
