@@ -1,13 +1,11 @@
 """Fixes for the known traps of the tested stack (torch 2.14, mmengine 0.10.7, mmpretrain 1.2.0).
 
-Each fix is applied in-process by :func:`apply_all` (``import mmsaim`` calls it); nothing in
-site-packages is edited. Every function is idempotent.
+Each fix names the package and the versions it targets, and :func:`apply_all` (which ``import
+mmsaim`` calls) applies it only when the installed version is one of them; nothing in
+site-packages is edited. ``MMSAIM_NO_COMPAT=1`` in the environment turns every fix off. Each
+fix is idempotent: applying it twice changes nothing.
 
-- :func:`allow_mmengine_checkpoints`: torch >= 2.6 loads with ``weights_only=True`` by default,
-  and mmengine 0.10.7 resumes fail because its checkpoints pickle a ``HistoryBuffer`` and numpy
-  values. mmengine's local checkpoint loader is replaced by one that stays ``weights_only`` and
-  allows exactly those types, so a malicious pickle is still refused.
-- :func:`allow_cpu_distributed`: on a machine without CUDA, mmengine's ``pytorch`` and
+- ``cpu_distributed`` (mmengine 0.10): on a machine without CUDA, mmengine's ``pytorch`` and
   ``slurm`` launchers call ``torch.cuda.set_device`` even for the gloo backend, the configs'
   default ``nccl`` backend cannot start, and the Runner wraps the model in DDP with
   ``device_ids=[LOCAL_RANK]``, which DDP refuses for a CPU module. The launchers skip the call
@@ -15,65 +13,34 @@ site-packages is edited. Every function is idempotent.
   Neither mmengine nor torch destroys the process group before the interpreter shuts down, and
   a gloo worker thread that still holds a tensor then aborts the process (SIGABRT) during
   finalization; the launchers now register an ``atexit`` teardown.
-- :func:`check_numpy`: NumPy >= 2.4 removed ``np.in1d``, which mmpretrain's retrieval metrics
-  call; the alias is restored and a version outside the tested range is reported.
-- :func:`guard_multimodal_import`: with pycocotools installed, mmpretrain imports its multimodal
-  models whenever ``transformers >= 4.28`` is present, and a transformers release that dropped
-  names those models import makes ``import mmpretrain`` itself fail. The multimodal models are
-  then switched off (with a warning) instead.
+- ``numpy_in1d`` (NumPy >= 2.4): NumPy 2.4 removed ``np.in1d``, which mmpretrain's retrieval
+  metrics call; the alias is restored. A NumPy outside the tested range is reported whatever
+  the switch says.
+- ``multimodal_guard`` (mmpretrain 1.2): with pycocotools installed, mmpretrain imports its
+  multimodal models whenever ``transformers >= 4.28`` is present, and a transformers release
+  that dropped names those models import makes ``import mmpretrain`` itself fail. The
+  multimodal models are then switched off (with a warning) instead.
+
+Checkpoint loading is not a compatibility fix and is not switched off here: see
+:mod:`mmsaim.runner.checkpoint`.
 """
 import atexit
 import contextlib
 import functools
 import importlib
 import importlib.abc
-import os.path as osp
+import importlib.metadata
+import os
 import sys
 import warnings
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
-TESTED_NUMPY = ((1, 24), (2, 4))  # [min, max) as (major, minor)
-
-
-def _numpy_checkpoint_globals() -> list:
-    """The numpy callables and classes that a pickled array or scalar refers to."""
-    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
-    dtype_classes = [
-        cls for cls in vars(getattr(np, 'dtypes', np)).values()
-        if isinstance(cls, type) and issubclass(cls, np.dtype)
-    ]
-    return [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar, *dtype_classes]
-
-
-def mmengine_checkpoint_globals() -> list:
-    """Everything besides tensors that an mmengine training checkpoint pickles.
-
-    ``getattr`` is how a ``HistoryBuffer`` pickles its statistics methods; the weights-only
-    unpickler still refuses to call whatever it returns unless that is allowed too.
-    """
-    from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer, getattr, *_numpy_checkpoint_globals()]
-
-
-def load_mmengine_checkpoint(filename: str, map_location=None):
-    """Load a local checkpoint with ``weights_only=True``, allowing mmengine's own types."""
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
-        return torch.load(filename, map_location=map_location, weights_only=True)
-
-
-def allow_mmengine_checkpoints() -> None:
-    """Make mmengine's local checkpoint loader (resume, load_from, init_cfg) work on torch 2.6+."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-
-    def load_from_local(filename, map_location):
-        return load_mmengine_checkpoint(filename, map_location)
-
-    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local, force=True)
+TESTED_NUMPY = SpecifierSet('>=1.24,<2.4')
 
 
 @contextlib.contextmanager
@@ -142,24 +109,6 @@ def allow_cpu_distributed() -> None:
         MMDistributedDataParallel.__init__)
 
 
-def _in1d(ar1, ar2, assume_unique=False, invert=False, **kwargs):
-    """``np.in1d`` as NumPy < 2.4 had it: ``np.isin`` on the flattened input."""
-    return np.isin(np.ravel(ar1), ar2, assume_unique=assume_unique, invert=invert, **kwargs)
-
-
-def check_numpy() -> None:
-    """Restore ``np.in1d`` where it was removed and warn outside the tested NumPy range."""
-    if not hasattr(np, 'in1d'):
-        np.in1d = _in1d
-    version = tuple(int(v) for v in np.__version__.split('.')[:2])
-    low, high = TESTED_NUMPY
-    if not low <= version < high:
-        warnings.warn(
-            f'NumPy {np.__version__} is outside the range mmsaim is tested with '
-            f'(>={low[0]}.{low[1]}, <{high[0]}.{high[1]}); parts of mmpretrain may break. '
-            'Run `bash tools/install.sh` or `pip install "numpy<2.4"`.', stacklevel=2)
-
-
 # Names that mmpretrain 1.2.0's multimodal models import from transformers at module level and
 # that later transformers releases moved or removed.
 _MULTIMODAL_TRANSFORMERS_NAMES = {
@@ -224,9 +173,64 @@ def guard_multimodal_import() -> None:
         sys.meta_path.insert(0, _MultimodalGuard())
 
 
-def apply_all() -> None:
-    """Apply every fix; ``import mmsaim`` calls this before importing mmpretrain."""
+class Fix(NamedTuple):
+    """A fix of the stack: ``apply`` runs only where ``package`` is installed at ``versions``."""
+    name: str
+    package: str
+    versions: SpecifierSet
+    apply: Callable[[], None]
+
+    def targets_installed(self) -> bool:
+        try:
+            installed = importlib.metadata.version(self.package)
+        except importlib.metadata.PackageNotFoundError:
+            return False
+        return Version(installed) in self.versions
+
+
+def _in1d(ar1, ar2, assume_unique=False, invert=False, **kwargs):
+    """``np.in1d`` as NumPy < 2.4 had it: ``np.isin`` on the flattened input."""
+    return np.isin(np.ravel(ar1), ar2, assume_unique=assume_unique, invert=invert, **kwargs)
+
+
+def restore_in1d() -> None:
+    """Put ``np.in1d`` back where NumPy removed it."""
+    if not hasattr(np, 'in1d'):
+        np.in1d = _in1d
+
+
+def check_numpy() -> None:
+    """Warn when NumPy is outside the range mmsaim is tested with."""
+    if Version(np.__version__) not in TESTED_NUMPY:
+        warnings.warn(
+            f'NumPy {np.__version__} is outside the range mmsaim is tested with '
+            f'({TESTED_NUMPY}); parts of mmpretrain may break. Run `bash tools/install.sh` '
+            'or `pip install "numpy<2.4"`.', stacklevel=2)
+
+
+FIXES = (
+    Fix('cpu_distributed', 'mmengine', SpecifierSet('>=0.10,<0.11'), allow_cpu_distributed),
+    Fix('numpy_in1d', 'numpy', SpecifierSet('>=2.4'), restore_in1d),
+    Fix('multimodal_guard', 'mmpretrain', SpecifierSet('>=1.2,<1.3'), guard_multimodal_import),
+)
+
+
+def compat_disabled() -> bool:
+    """Whether ``MMSAIM_NO_COMPAT=1`` switches the fixes off."""
+    return os.environ.get('MMSAIM_NO_COMPAT', '0') == '1'
+
+
+def apply_all() -> list:
+    """Apply every fix that targets the installed stack; returns the names of those applied.
+
+    ``import mmsaim`` calls this before importing mmpretrain.
+    """
     check_numpy()
-    guard_multimodal_import()
-    allow_mmengine_checkpoints()
-    allow_cpu_distributed()
+    if compat_disabled():
+        return []
+    applied = []
+    for fix in FIXES:
+        if fix.targets_installed():
+            fix.apply()
+            applied.append(fix.name)
+    return applied

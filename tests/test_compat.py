@@ -1,6 +1,5 @@
-"""Each fix in mmsaim.utils.compat, exercised the way the stack trips over it."""
+"""Each fix in mmsaim.compat, exercised the way the stack trips over it."""
 import os
-import pickle
 import socket
 import subprocess
 import sys
@@ -9,71 +8,10 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
-from mmengine.model import BaseModel
-from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint
+from packaging.specifiers import SpecifierSet
 
 import mmsaim  # noqa: F401  (applies the fixes)
-from mmsaim.utils import compat
-
-
-class _Regression(BaseModel):
-
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs, targets, mode='loss'):
-        return dict(loss=((self.linear(inputs) - targets)**2).mean())
-
-
-class _Points(torch.utils.data.Dataset):
-
-    def __len__(self):
-        return 8
-
-    def __getitem__(self, i):
-        g = torch.Generator().manual_seed(i)
-        return dict(inputs=torch.randn(2, generator=g), targets=torch.randn(1, generator=g))
-
-
-def _runner(work_dir, max_epochs, **kwargs):
-    return Runner(
-        model=_Regression(), work_dir=str(work_dir),
-        train_dataloader=dict(dataset=_Points(), batch_size=4,
-                              sampler=dict(type='DefaultSampler', shuffle=True),
-                              collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=0.01)),
-        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
-        **kwargs)
-
-
-def test_resume_under_weights_only_default(tmp_path):
-    _runner(tmp_path, max_epochs=1).train()
-    ckpt = tmp_path / 'epoch_1.pth'
-    # The trap: torch's default weights_only=True refuses mmengine's HistoryBuffer.
-    with pytest.raises(pickle.UnpicklingError):
-        torch.load(ckpt)
-    runner = _runner(tmp_path, max_epochs=2, resume=True, load_from=str(ckpt))
-    runner.train()
-    assert runner.epoch == 2
-    resumed = _load_checkpoint(str(tmp_path / 'epoch_2.pth'))
-    assert resumed['meta']['epoch'] == 2 and 'message_hub' in resumed
-
-
-def test_weights_only_still_refuses_code(tmp_path):
-
-    class Exploit:
-
-        def __reduce__(self):
-            return (os.system, ('echo pwned',))
-
-    path = tmp_path / 'evil.pth'
-    torch.save({'state_dict': {}, 'meta': Exploit()}, path)
-    with pytest.raises(pickle.UnpicklingError, match='system'):
-        _load_checkpoint(str(path))
+from mmsaim import compat
 
 
 def free_port():
@@ -123,7 +61,7 @@ def test_data_parallel_on_cpus_with_the_pytorch_launcher(tmp_path):
 def test_in1d_restored_for_mmpretrain_metrics(monkeypatch):
     from mmpretrain.evaluation.metrics import RetrievalRecall
     monkeypatch.delattr(np, 'in1d', raising=False)  # as on NumPy >= 2.4
-    compat.check_numpy()
+    compat.restore_in1d()
     pred = [np.array([0, 1, 2]), np.array([2, 1, 0])]
     target = [np.array([2]), np.array([3])]
     recall = RetrievalRecall.calculate(pred, target, topk=(1, 3), pred_indices=True,
@@ -157,3 +95,34 @@ def test_mmpretrain_imports_next_to_incompatible_transformers(tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     assert 'MULTIMODAL False ask_install' in fixed.stdout
+
+
+def test_applied_twice_changes_nothing():
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel
+    compat.apply_all()
+    compat.apply_all()
+    for fn in (dist_utils._init_dist_pytorch, dist_utils._init_dist_slurm,
+               MMDistributedDataParallel.__init__):
+        assert fn._mmsaim_cpu_capable and not hasattr(fn.__wrapped__, '_mmsaim_cpu_capable')
+    assert sum(isinstance(f, compat._MultimodalGuard) for f in sys.meta_path) <= 1
+
+
+def test_fix_applies_only_to_the_versions_it_targets(monkeypatch):
+    applied = []
+    fixes = (compat.Fix('now', 'mmengine', SpecifierSet('>=0.10,<0.11'), lambda: applied.append(1)),
+             compat.Fix('old', 'mmengine', SpecifierSet('<0.8'), lambda: applied.append(2)),
+             compat.Fix('absent', 'no-such-package', SpecifierSet(), lambda: applied.append(3)))
+    monkeypatch.setattr(compat, 'FIXES', fixes)
+    assert compat.apply_all() == ['now'] and applied == [1]
+    monkeypatch.setenv('MMSAIM_NO_COMPAT', '1')
+    assert compat.apply_all() == [] and applied == [1]
+
+
+def test_switched_off_by_environment():
+    probe = ("import mmsaim; from mmengine.dist import utils; "
+             "print(hasattr(utils._init_dist_pytorch, '_mmsaim_cpu_capable'))")
+    outputs = [subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
+                              timeout=300, env=dict(os.environ, MMSAIM_NO_COMPAT=flag)).stdout
+               for flag in ('1', '0')]
+    assert [o.strip().splitlines()[-1] for o in outputs] == ['False', 'True']

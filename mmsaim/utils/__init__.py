@@ -1,3 +1,0 @@
-from . import compat
-
-__all__ = ['compat']

@@ -1,0 +1,165 @@
+"""Checkpoint loading that cannot run code, and cut-off files that say so."""
+import copyreg
+import os
+import pickle
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.logging import HistoryBuffer, MessageHub
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmsaim.runner import (CheckpointError, find_resumable_checkpoint, is_complete_checkpoint,
+                           load_checkpoint_file)
+
+
+class _Regression(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, targets, mode='loss'):
+        return dict(loss=((self.linear(inputs) - targets)**2).mean())
+
+
+class _Points(torch.utils.data.Dataset):
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(i)
+        return dict(inputs=torch.randn(2, generator=g), targets=torch.randn(1, generator=g))
+
+
+def _runner(work_dir, max_epochs, **kwargs):
+    return Runner(
+        model=_Regression(), work_dir=str(work_dir),
+        train_dataloader=dict(dataset=_Points(), batch_size=4,
+                              sampler=dict(type='DefaultSampler', shuffle=True),
+                              collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=0.01)),
+        train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
+        **kwargs)
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """A real mmengine training checkpoint (message hub with HistoryBuffers, numpy values)."""
+    work_dir = tmp_path_factory.mktemp('regression')
+    _runner(work_dir, max_epochs=1).train()
+    return work_dir
+
+
+def test_training_checkpoint_resumes(trained, tmp_path):
+    ckpt = trained / 'epoch_1.pth'
+    # The trap mmengine falls into: torch's weights_only default refuses its HistoryBuffer.
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(ckpt)
+    loaded = load_checkpoint_file(str(ckpt))
+    buffers = loaded['message_hub']['log_scalars']
+    assert buffers and all(isinstance(b, HistoryBuffer) for b in buffers.values())
+    assert buffers['train/loss'].current() == pytest.approx(
+        torch.load(ckpt, weights_only=False)['message_hub']['log_scalars']['train/loss'].current())
+    runner = _runner(tmp_path, max_epochs=2, resume=True, load_from=str(ckpt))
+    runner.train()
+    assert runner.epoch == 2 and _load_checkpoint(str(tmp_path / 'epoch_2.pth'))['meta']['epoch'] == 2
+
+
+class _Getattr:
+    """Pickles as ``getattr(obj, name)``."""
+
+    def __init__(self, obj, name):
+        self.obj, self.name = obj, name
+
+    def __reduce__(self):
+        return getattr, (self.obj, self.name)
+
+
+class _PlantedHistoryBuffer:
+    """Pickles as mmengine's HistoryBuffer with extra attributes in its state."""
+
+    def __init__(self, **attributes):
+        self.attributes = attributes
+
+    @property
+    def __class__(self):  # what pickle checks __newobj__'s class against
+        return HistoryBuffer
+
+    def __reduce__(self):
+        state = dict(max_length=10, _log_history=[1.0], _count_history=[1], **self.attributes)
+        return copyreg.__newobj__, (HistoryBuffer, ), state
+
+
+def crafted_checkpoint(path, marker):
+    """The --resume exploit: reach the builtins through ``getattr(getattr, '__self__')`` and
+    plant a ``__reduce_ex__`` on a HistoryBuffer in the runtime info, which
+    MessageHub.load_state_dict deep-copies, calling ``__reduce_ex__(4)`` is ``{4: (exec, (code,))}.get(4)``, and deepcopy then calls
+    ``exec(code)``."""
+    builtins_module = _Getattr(getattr, '__self__')
+    run = (_Getattr(builtins_module, 'exec'), (f'open({str(marker)!r}, "w").write("pwned")', ))
+    payload = _PlantedHistoryBuffer(__reduce_ex__=_Getattr({4: run}, 'get'))
+    torch.save(dict(state_dict={}, meta=dict(epoch=1, iter=1),
+                    message_hub=dict(log_scalars={}, runtime_info={'loss_history': payload},
+                                     resumed_keys={})), path)
+
+
+def test_crafted_history_buffer_is_refused(tmp_path):
+    path, marker = tmp_path / 'evil.pth', tmp_path / 'pwned'
+    crafted_checkpoint(path, marker)
+    # The payload is real: unpickled as a plain pickle, resuming the message hub runs it.
+    MessageHub.get_instance('exploit').load_state_dict(
+        torch.load(path, weights_only=False)['message_hub'])
+    assert marker.read_text() == 'pwned'
+    marker.unlink()
+    with pytest.raises(CheckpointError, match=r'getattr\(getattr, .__self__.\)'):
+        _load_checkpoint(str(path))  # the loader mmengine's resume, load_from and init_cfg use
+    assert not marker.exists()
+
+
+def test_planted_attribute_without_getattr_is_refused(tmp_path):
+    path = tmp_path / 'planted.pth'
+    torch.save(dict(message_hub=dict(log_scalars={'x': _PlantedHistoryBuffer(
+        __deepcopy__='anything')})), path)
+    with pytest.raises(CheckpointError, match=r"HistoryBuffer with attributes \['__deepcopy__'\]"):
+        load_checkpoint_file(str(path))
+
+
+def test_reduce_payload_is_refused(tmp_path):
+
+    class Exploit:
+
+        def __reduce__(self):
+            return os.system, ('echo pwned', )
+
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': Exploit()}, path)
+    with pytest.raises(CheckpointError, match=r'it holds (posix|nt)\.system'):
+        _load_checkpoint(str(path))
+
+
+def test_cut_off_checkpoint_names_the_intact_one(trained, tmp_path):
+    data = (trained / 'epoch_1.pth').read_bytes()
+    (tmp_path / 'epoch_1.pth').write_bytes(data)
+    (tmp_path / 'epoch_2.pth').write_bytes(data[:len(data) // 2])
+    assert not is_complete_checkpoint(str(tmp_path / 'epoch_2.pth'))
+    with pytest.raises(CheckpointError, match=r'epoch_2.pth is incomplete or corrupt.*'
+                       r'--resume .*epoch_1.pth'):
+        load_checkpoint_file(str(tmp_path / 'epoch_2.pth'))
+
+
+def test_resumable_checkpoint_passes_over_cut_off_files(trained, tmp_path):
+    data = (trained / 'epoch_1.pth').read_bytes()
+    for epoch in (1, 2, 10):
+        (tmp_path / f'epoch_{epoch}.pth').write_bytes(data)
+    (tmp_path / 'epoch_11.pth').write_bytes(data[:100])
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_11.pth'))
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
+    assert find_resumable_checkpoint(str(tmp_path / 'empty')) is None
