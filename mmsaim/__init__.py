@@ -14,7 +14,7 @@ from . import runner  # noqa: E402
 
 runner.use_for_mmengine()
 
-from . import engine, models  # noqa: E402,F401  (register into mmpretrain)
+from . import datasets, engine, models  # noqa: E402,F401  (register into mmpretrain)
 from .version import __version__, version_info  # noqa: E402
 
 __all__ = ['__version__', 'version_info']

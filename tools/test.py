@@ -2,6 +2,9 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
                          [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+
+The checkpoint must hold every weight of the config's model with its shape: a SAIM
+pretraining checkpoint (an encoder only) is refused with a message saying so.
 """
 import argparse
 
@@ -9,7 +12,7 @@ import mmsaim  # noqa: F401  (stack fixes and registrations; before anything els
 from mmengine.fileio import dump
 from mmengine.runner import Runner
 
-from mmsaim.apis import add_runner_args, load_runner_cfg, prepare_runner_cfg
+from mmsaim.apis import add_runner_args, load_runner_cfg, load_trained_weights, prepare_runner_cfg
 
 
 def parse_args():
@@ -27,8 +30,10 @@ def main():
     if cfg.get('test_dataloader') is None:
         raise SystemExit(f'{args.config} defines no test_dataloader: pretraining configs '
                          'have nothing to evaluate; use a fine-tuning or transfer config.')
-    cfg.load_from = args.checkpoint
-    metrics = Runner.from_cfg(prepare_runner_cfg(cfg)).test()
+    cfg.resume, cfg.load_from = False, None
+    runner = Runner.from_cfg(prepare_runner_cfg(cfg))
+    load_trained_weights(runner.model, args.checkpoint, args.config)
+    metrics = runner.test()
     if args.out:
         dump(metrics, args.out)
 

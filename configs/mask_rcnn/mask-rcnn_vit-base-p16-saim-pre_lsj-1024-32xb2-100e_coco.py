@@ -50,11 +50,12 @@ optim_wrapper = dict(
 
 # 100 epochs = RepeatDataset(times=4) x 25 epochs of the base; warm-up, then steps at
 # 88 and 96 epochs, as in ViTDet.
-max_epochs = 25
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=250),
-    dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[22, 24],
-         gamma=0.1)
+    dict(type='MultiStepLR', begin=0, by_epoch=True, milestones=[22, 24], gamma=0.1)
 ]
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+train_cfg = dict(max_epochs=25, val_interval=5)
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=1,
+                                     max_keep_ckpts=3))
+custom_hooks = [dict(type='FiniteLossHook')]
 auto_scale_lr = dict(base_batch_size=64)

@@ -91,7 +91,7 @@ optim_wrapper = dict(
 max_iters = 300
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False, milestones=[240],
+    dict(type='MultiStepLR', begin=0, by_epoch=False, milestones=[240],
          gamma=0.1)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
@@ -99,8 +99,9 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
+    checkpoint=dict(type='ResumableCheckpointHook', by_epoch=False, interval=max_iters,
                     max_keep_ckpts=1))
+custom_hooks = [dict(type='FiniteLossHook')]
 log_processor = dict(by_epoch=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

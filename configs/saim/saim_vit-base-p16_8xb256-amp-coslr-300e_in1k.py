@@ -21,19 +21,19 @@ optim_wrapper = dict(
             'cls_token': dict(decay_mult=0.),
         }))
 
-max_epochs = 300
-warmup_epochs = 30
+# 30 warm-up epochs, then cosine decay to the end of training (`train_cfg.max_epochs`).
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=30,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0.,
-         by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=30,
+         convert_to_iter_based=True),
 ]
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3))
+    checkpoint=dict(type='ResumableCheckpointHook', interval=1, max_keep_ckpts=3))
+custom_hooks = [dict(type='FiniteLossHook')]
 randomness = dict(seed=0, diff_rank_seed=True)
 resume = True
 # `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.

@@ -4,7 +4,7 @@
 _base_ = './saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py'
 
 train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.2, 1.0),
          aspect_ratio_range=(3. / 4., 4. / 3.), backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),

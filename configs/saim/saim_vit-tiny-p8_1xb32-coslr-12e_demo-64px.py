@@ -32,7 +32,7 @@ model = dict(
               norm_pix=True, blur=dict(kernel_size=9, sigma=1.0)))
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=img_size, crop_ratio_range=(0.67, 1.0),
          aspect_ratio_range=(3. / 4., 4. / 3.), backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),
@@ -62,19 +62,21 @@ optim_wrapper = dict(
             'pos_embed': dict(decay_mult=0.),
             'cls_token': dict(decay_mult=0.),
         }))
-max_epochs = 12
+# One warm-up epoch, then cosine decay to the end of training (`train_cfg.max_epochs`).
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-5, by_epoch=True,
-         begin=1, end=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=1,
+         convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12)
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
-custom_hooks = [dict(type='SAIMReconstructionHook', img_size=img_size, num_images=4,
-                     interval=4)]
+    checkpoint=dict(type='ResumableCheckpointHook', interval=1, max_keep_ckpts=2))
+custom_hooks = [
+    dict(type='FiniteLossHook'),
+    dict(type='SAIMReconstructionHook', img_size=img_size, num_images=4, interval=4),
+]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0, diff_rank_seed=True)

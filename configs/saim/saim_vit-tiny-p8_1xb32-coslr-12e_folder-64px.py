@@ -1,5 +1,5 @@
 # The demo recipe on any folder of images (searched recursively, labels ignored). The folder
-# comes from the environment variable SAIM_DATA (default data/images/):
+# comes from the environment variable SAIM_DATA, which must be set:
 #   SAIM_DATA=/path/to/images python tools/train.py THIS_CONFIG
 _base_ = ['./saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py']
 
@@ -7,6 +7,6 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='CustomDataset',
-        data_root='{{$SAIM_DATA:data/images/}}',
+        data_root='{{$SAIM_DATA:}}',
         with_label=False,
         pipeline={{_base_.train_pipeline}}))

@@ -69,8 +69,11 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500, end=160000)
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500)
 ]
+default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', by_epoch=False,
+                                     interval=16000, max_keep_ckpts=3))
+custom_hooks = [dict(type='FiniteLossHook')]
 train_dataloader = dict(batch_size=2)
 val_dataloader = dict(batch_size=1)
 test_dataloader = val_dataloader

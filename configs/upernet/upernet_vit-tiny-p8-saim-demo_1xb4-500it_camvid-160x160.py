@@ -111,14 +111,15 @@ optim_wrapper = dict(
 max_iters = 500
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=50),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=50, end=max_iters)
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=50)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=25, log_metric_by_epoch=False),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
+    checkpoint=dict(type='ResumableCheckpointHook', by_epoch=False, interval=max_iters,
                     max_keep_ckpts=1))
+custom_hooks = [dict(type='FiniteLossHook')]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

@@ -3,6 +3,7 @@ import torch
 
 from mmsaim.models import WindowedViT
 from mmsaim.models.backbones.windowed_vit import window_partition, window_unpartition
+from mmsaim.runner import CheckpointError
 from tests.test_models.helpers import build_tiny_saim
 
 
@@ -66,6 +67,16 @@ def test_loads_saim_checkpoint(tmp_path, use_rel_pos_bias):
     assert all(k.startswith('rel_pos_bias.') for k in missing) and bool(missing) == use_rel_pos_bias
     for name in set(model.state_dict()) & set(encoder):
         torch.testing.assert_close(model.state_dict()[name], encoder[name], rtol=0, atol=0)
+
+
+def test_checkpoint_of_another_patch_size_is_an_error(tmp_path):
+    saim = build_tiny_saim(embed_dims=32, depth=4, num_heads=2, img_size=64, patch_size=16)
+    path = tmp_path / 'saim.pth'
+    torch.save({'state_dict': saim.state_dict()}, path)
+    with pytest.raises(CheckpointError, match=r'patch 16, 4x4 position grid; 1 of other shapes '
+                       r"\(e.g. \['patch_embed.projection.weight: \(32, 3, 16, 16\) vs "
+                       r"\(32, 3, 8, 8\)'\]\)"):
+        tiny_windowed(init_cfg=dict(type='Pretrained', checkpoint=str(path), prefix='backbone.'))
 
 
 def test_layer_depth_of_relative_position_bias():

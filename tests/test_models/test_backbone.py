@@ -6,6 +6,8 @@ from mmpretrain.registry import MODELS
 
 from mmsaim.models import SAIMViT
 from mmsaim.models.utils import AutoregressiveOrder, sample_order
+from mmsaim.runner import CheckpointError
+from tests.test_models.helpers import build_tiny_saim
 
 
 @pytest.mark.parametrize('img_size,patch_size,input_hw', [
@@ -42,13 +44,49 @@ def test_image_size_not_divisible_by_patch(hw):
         preprocessor(batch)
 
 
+def test_zero_std_is_refused():
+    with pytest.raises(ValueError, match=r'std=\[0, 0, 0\] has a zero'):
+        MODELS.build(dict(type='SAIMDataPreprocessor', mean=[0, 0, 0], std=[0, 0, 0]))
+
+
 def test_fixed_sincos_position_embedding_and_frozen_final_norm():
-    vit = SAIMViT(arch='tiny', img_size=32, patch_size=8)
-    vit.init_weights()
+    saim = build_tiny_saim(embed_dims=192, depth=2, num_heads=3, img_size=32)
     expected = build_2d_sincos_position_embedding(4, 192, cls_token=True)
-    torch.testing.assert_close(vit.pos_embed, expected)
-    assert not vit.pos_embed.requires_grad
-    assert not any(p.requires_grad for p in vit.ln1.parameters())
+    torch.testing.assert_close(saim.backbone.pos_embed, expected)
+    assert not saim.backbone.pos_embed.requires_grad  # SAIM pretraining keeps them fixed
+    assert not any(p.requires_grad for p in saim.backbone.ln1.parameters())
+    finetuned = SAIMViT(arch='tiny', img_size=32, patch_size=8)  # fine-tuning learns both
+    assert finetuned.pos_embed.requires_grad and finetuned.ln1.weight.requires_grad
+
+
+def saved_encoder(tmp_path, **kwargs):
+    saim = build_tiny_saim(**kwargs)
+    path = tmp_path / 'saim.pth'
+    torch.save({'state_dict': saim.state_dict()}, path)
+    return str(path), saim
+
+
+def test_pretrained_checkpoint_of_another_arch_is_an_error(tmp_path):
+    path, _ = saved_encoder(tmp_path, embed_dims=32, depth=4, num_heads=2)
+    vit = SAIMViT(arch=dict(embed_dims=32, num_layers=6, num_heads=2, feedforward_channels=128),
+                  img_size=32, patch_size=8,
+                  init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    with pytest.raises(CheckpointError, match=r'does not fit SAIMViT \(embed_dims 32, 6 blocks'
+                       r'.*it holds embed_dims 32, 4 blocks, MLP 128, patch 8, 4x4 position grid'
+                       r'; 24 weights missing'):
+        vit.init_weights()
+
+
+def test_pretrained_checkpoint_of_another_grid_keeps_sincos_positions(tmp_path):
+    path, saim = saved_encoder(tmp_path, embed_dims=32, depth=2, num_heads=2, img_size=32)
+    vit = SAIMViT(arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=128),
+                  img_size=48, patch_size=8,
+                  init_cfg=dict(type='Pretrained', checkpoint=path, prefix='backbone.'))
+    vit.init_weights()
+    torch.testing.assert_close(vit.pos_embed,
+                               build_2d_sincos_position_embedding(6, 32, cls_token=True))
+    torch.testing.assert_close(vit.layers[1].ffn.layers[1].weight,
+                               saim.backbone.layers[1].ffn.layers[1].weight, rtol=0, atol=0)
 
 
 def test_weights_load_into_stock_vision_transformer(tmp_path):

@@ -1,30 +1,10 @@
 """tools/train.py on the demo config: checkpoint, picture, resume, and the VisionTransformer load."""
-import os
-import os.path as osp
-import subprocess
-import sys
-
-import numpy as np
 import pytest
 import torch
 from mmpretrain.models import VisionTransformer
 from PIL import Image
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-FOLDER = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_folder-64px.py')
-
-
-def write_images(folder, count=8, size=(80, 96)):
-    """Photos stand-ins: smooth colour gradients with a bright disc, as JPEG files."""
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True)
-    yy, xx = np.mgrid[:size[0], :size[1]]
-    for i in range(count):
-        base = rng.uniform(0, 255, 3)
-        img = base + 60 * np.sin(xx[..., None] / (8 + i) + rng.uniform(0, 6, 3))
-        cy, cx = rng.integers(20, 60, 2)
-        img[(yy - cy)**2 + (xx - cx)**2 < 150] = 250
-        Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(folder / f'{i}.jpg')
+from tests.helpers.tool_runs import run_train, write_images
 
 
 @pytest.fixture(scope='module')
@@ -33,22 +13,8 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('demo')
     write_images(tmp / 'images' / 'a')
     work_dir = tmp / 'work'
-    run_train(work_dir, data=tmp / 'images')
+    run_train(work_dir, tmp / 'images')
     return tmp / 'images', work_dir
-
-
-def run_train(work_dir, data, *extra, check=True):
-    options = ['train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-               'train_dataloader.persistent_workers=False']
-    args = [sys.executable, osp.join(ROOT, 'tools/train.py'), FOLDER, '--work-dir',
-            str(work_dir), *extra]
-    if '--cfg-options' not in extra:
-        args += ['--cfg-options', 'train_cfg.max_epochs=1']
-    proc = subprocess.run(args + options, cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env=dict(os.environ, SAIM_DATA=str(data)))
-    if check:
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 def test_checkpoint_loads_into_stock_vision_transformer(trained):
@@ -78,7 +44,7 @@ def test_reconstruction_picture(trained):
 
 def test_resume_continues_from_checkpoint(trained):
     data, work_dir = trained
-    proc = run_train(work_dir, data, '--resume', '--cfg-options', 'train_cfg.max_epochs=2')
+    proc = run_train(work_dir, data, 'train_cfg.max_epochs=2', extra=['--resume'])
     assert 'resumed epoch: 1' in proc.stdout + proc.stderr
     ckpt = torch.load(work_dir / 'epoch_2.pth', map_location='cpu', weights_only=False)
     assert ckpt['meta']['epoch'] == 2
@@ -86,12 +52,5 @@ def test_resume_continues_from_checkpoint(trained):
 
 def test_resume_from_missing_checkpoint(trained):
     data, work_dir = trained
-    proc = run_train(work_dir, data, '--resume', 'no_such.pth', check=False)
+    proc = run_train(work_dir, data, extra=['--resume', 'no_such.pth'], check=False)
     assert proc.returncode != 0 and 'no such checkpoint' in proc.stderr
-
-
-def test_corrupt_image_is_named(tmp_path):
-    write_images(tmp_path / 'images', count=4)
-    (tmp_path / 'images' / 'broken.jpg').write_bytes(b'not a jpeg')
-    proc = run_train(tmp_path / 'work', tmp_path / 'images', check=False)
-    assert proc.returncode != 0 and 'broken.jpg' in proc.stderr

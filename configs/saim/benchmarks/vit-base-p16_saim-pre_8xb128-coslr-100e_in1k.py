@@ -12,7 +12,7 @@ _base_ = [
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
@@ -24,7 +24,7 @@ train_pipeline = [
     dict(type='PackInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
          interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=224),
@@ -37,7 +37,7 @@ test_dataloader = val_dataloader
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='VisionTransformer',
+        type='SAIMViT',  # mmpretrain's ViT; its Pretrained init loads every weight or stops
         arch='base',
         img_size=224,
         patch_size=16,
@@ -67,15 +67,15 @@ optim_wrapper = dict(
             '.cls_token': dict(decay_mult=0.0),
             '.pos_embed': dict(decay_mult=0.0)
         }))
-warmup_epochs = 20
-max_epochs = 100
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=20,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, by_epoch=True,
-         begin=warmup_epochs, end=max_epochs, eta_min=1e-6, convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=20, eta_min=1e-6,
+         convert_to_iter_based=True)
 ]
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3))
+train_cfg = dict(by_epoch=True, max_epochs=100)
+default_hooks = dict(
+    checkpoint=dict(type='ResumableCheckpointHook', interval=1, max_keep_ckpts=3))
+custom_hooks = [dict(type='FiniteLossHook')]
 randomness = dict(seed=0, diff_rank_seed=True)
 auto_scale_lr = dict(base_batch_size=1024)

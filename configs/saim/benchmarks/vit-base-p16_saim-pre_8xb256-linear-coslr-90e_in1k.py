@@ -15,7 +15,7 @@ test_dataloader = val_dataloader
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='VisionTransformer',
+        type='SAIMViT',  # mmpretrain's ViT; its Pretrained init loads every weight or stops
         arch='base',
         img_size=224,
         patch_size=16,
@@ -35,19 +35,18 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(type='SGD', lr=0.1 * 2048 / 256, momentum=0.9, weight_decay=0.0))
-max_epochs = 90
-warmup_epochs = 10
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=warmup_epochs,
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, by_epoch=True,
-         begin=warmup_epochs, end=max_epochs, eta_min=0.0, convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=10, eta_min=0.0,
+         convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    checkpoint=dict(type='ResumableCheckpointHook', interval=1, max_keep_ckpts=3),
     logger=dict(type='LoggerHook', interval=10))
+custom_hooks = [dict(type='FiniteLossHook')]
 randomness = dict(seed=0, diff_rank_seed=True)
 auto_scale_lr = dict(base_batch_size=2048)

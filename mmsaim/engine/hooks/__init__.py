@@ -1,3 +1,5 @@
+from .finite_loss_hook import FiniteLossHook
 from .reconstruction_hook import SAIMReconstructionHook
+from .resumable_checkpoint_hook import ResumableCheckpointHook
 
-__all__ = ['SAIMReconstructionHook']
+__all__ = ['FiniteLossHook', 'ResumableCheckpointHook', 'SAIMReconstructionHook']

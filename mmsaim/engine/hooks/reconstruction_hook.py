@@ -1,6 +1,7 @@
 import os.path as osp
 from typing import Optional
 
+import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -13,7 +14,7 @@ from ...visualization import load_images, save_reconstruction
 class SAIMReconstructionHook(Hook):
     """Write the SAIM reconstruction picture (see :mod:`mmsaim.visualization`) during training.
 
-    The first ``num_images`` training images are center-cropped to ``img_size`` and predicted
+    The first ``num_images`` readable training images are center-cropped to ``img_size`` and predicted
     patch by patch in a random order fixed by ``seed``; the picture goes to
     ``<work_dir>/<out_file>`` every ``interval`` epochs and after the last one. It draws no
     numbers from the training random generators, so it does not change the run.
@@ -39,13 +40,22 @@ class SAIMReconstructionHook(Hook):
         self.out_file = out_file
         self.seed = seed
 
+    def _first_readable_images(self, model, dataset) -> torch.Tensor:
+        images = []
+        for i in range(len(dataset)):
+            try:
+                images.append(load_images(model, [dataset.get_data_info(i)['img_path']],
+                                          self.img_size))
+            except ValueError:  # unreadable; the pipeline names or skips it
+                continue
+            if len(images) == self.num_images:
+                break
+        return torch.cat(images)
+
     @master_only
     def _write(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        dataset = runner.train_dataloader.dataset
-        paths = [dataset.get_data_info(i)['img_path']
-                 for i in range(min(self.num_images, len(dataset)))]
-        images = load_images(model, paths, self.img_size)
+        images = self._first_readable_images(model, runner.train_dataloader.dataset)
         out_file = osp.join(runner.work_dir, self.out_file)
         save_reconstruction(model, images, out_file, self.seed)
         runner.logger.info(f'SAIM reconstruction picture written to {out_file}')

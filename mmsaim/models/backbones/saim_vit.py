@@ -5,7 +5,8 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
-from ..utils import AutoregressiveOrder, check_divisible, transformer_block
+from ..utils import (AutoregressiveOrder, check_divisible, load_pretrained_encoder,
+                     split_pretrained, transformer_block)
 
 
 @MODELS.register_module()
@@ -26,9 +27,11 @@ class SAIMViT(VisionTransformer):
     ``cls`` and the patches predicted no later than itself, and the output of every block is
     returned for the query stream.
 
-    The final norm ``ln1`` is not part of the pretraining graph (the query stream reads raw
-    block outputs). It is kept, frozen at identity, so checkpoints carry every
-    ``VisionTransformer`` key; fine-tuning learns it.
+    The position embeddings are fixed sin-cos and the final norm ``ln1`` is not part of the
+    pretraining graph (the query stream reads raw block outputs): :class:`SAIM` freezes both,
+    and ``ln1`` stays at identity, so checkpoints carry every ``VisionTransformer`` key.
+    Fine-tuning configs use this class too and learn both. With a ``Pretrained`` init_cfg
+    every weight must load (see :meth:`init_weights`).
 
     Args:
         arch (str | dict): ViT arch name or dict with ``embed_dims``, ``num_layers``,
@@ -52,21 +55,26 @@ class SAIMViT(VisionTransformer):
         super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
                          norm_cfg=norm_cfg, with_cls_token=True, **kwargs)
         self.patch_size = patch_size
-        self.pos_embed.requires_grad = False
-        if self.final_norm:
-            self.ln1.requires_grad_(False)
 
     def init_weights(self) -> None:
-        """Sin-cos position embeddings, xavier patch projection, cls token N(0, 0.02)."""
+        """Sin-cos position embeddings, xavier patch projection, cls token N(0, 0.02).
+
+        With a ``Pretrained`` ``init_cfg`` every weight is then
+        loaded from the checkpoint, and a missing weight or one of another shape is an error
+        (:func:`load_pretrained_encoder`). A checkpoint made for another grid keeps this
+        model's sin-cos embedding, so the position embeddings are always valid.
+        """
+        pretrained, self.init_cfg = split_pretrained(self.init_cfg)
         super().init_weights()
-        if isinstance(self.init_cfg, dict) and self.init_cfg.get('type') == 'Pretrained':
-            return
         self.pos_embed.data.copy_(
             build_2d_sincos_position_embedding(
                 self.patch_resolution, self.embed_dims, cls_token=True).float())
         w = self.patch_embed.projection.weight.data
         torch.nn.init.xavier_uniform_(w.view(w.shape[0], -1))
         torch.nn.init.normal_(self.cls_token, std=.02)
+        if pretrained is not None:
+            load_pretrained_encoder(self, **pretrained, keep_own_pos_embed=True)
+            self.init_cfg = dict(type='Pretrained', **pretrained)
 
     def patch_pos_embed(self, patch_resolution: Tuple[int, int]) -> torch.Tensor:
         """Fixed sin-cos embeddings of the patch grid (1, h * w, D), without the cls slot."""

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 
-from ..utils import transformer_block
+from ..utils import load_pretrained_encoder, split_pretrained, transformer_block
 
 
 class RelativePositionBias(nn.Module):
@@ -111,6 +111,16 @@ class WindowedViT(VisionTransformer):
             str(i): RelativePositionBias((window_size, window_size), self.num_heads)
             for i in range(self.num_layers) if i not in self.global_attn_indices
         }) if use_rel_pos_bias else None
+
+    def init_weights(self) -> None:
+        """mmpretrain's ViT initialisation; with a ``Pretrained`` ``init_cfg``, then every encoder weight from the checkpoint, or an error naming what
+        does not fit (:func:`load_pretrained_encoder`). Position embeddings of another grid
+        are interpolated; the relative position biases start at zero."""
+        pretrained, self.init_cfg = split_pretrained(self.init_cfg)
+        super().init_weights()
+        if pretrained is not None:
+            load_pretrained_encoder(self, **pretrained, allow_missing=('rel_pos_bias.', ))
+            self.init_cfg = dict(type='Pretrained', **pretrained)
 
     @property
     def num_heads(self) -> int:

@@ -13,6 +13,7 @@ class SAIMDataPreprocessor(SelfSupDataPreprocessor):
     Normalizes (and optionally converts BGR to RGB) the batch, then makes sure it is one
     (B, C, H, W) tensor whose H and W are multiples of ``patch_size``, raising an error that
     names the fix otherwise (SAIM predicts every patch, so a partial patch cannot be padded).
+    A zero in ``std`` is refused when the preprocessor is built.
 
     Args:
         patch_size (int): the backbone's patch size. Defaults to 16.
@@ -25,6 +26,10 @@ class SAIMDataPreprocessor(SelfSupDataPreprocessor):
                  std: Optional[Sequence[float]] = None,
                  to_rgb: bool = False,
                  **kwargs):
+        if std is not None and any(float(s) == 0 for s in std):
+            raise ValueError(f'SAIMDataPreprocessor std={list(std)} has a zero: normalizing '
+                             'divides by it and turns the images into inf/NaN. Use the '
+                             'per-channel std of the data (ImageNet: [58.395, 57.12, 57.375]).')
         super().__init__(mean=mean, std=std, to_rgb=to_rgb, **kwargs)
         self.patch_size = patch_size
 

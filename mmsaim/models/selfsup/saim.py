@@ -50,6 +50,10 @@ class SAIM(BaseSelfSupervisor):
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
         self.explicit_masks = explicit_masks
+        # Fixed sin-cos positions; the final norm is outside the pretraining graph.
+        self.backbone.pos_embed.requires_grad_(False)
+        if self.backbone.final_norm:
+            self.backbone.ln1.requires_grad_(False)
         if self.with_neck and max(self.neck.attach_to) >= len(self.backbone.layers):
             raise ValueError(f'The query stream reads encoder blocks {self.neck.attach_to} '
                              f'but the encoder has {len(self.backbone.layers)}: set the '

@@ -3,7 +3,7 @@ dataset_type = 'ImageNet'
 data_root = 'data/imagenet/'
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(
         type='RandomResizedCrop',
         scale=224,

@@ -1,0 +1,3 @@
+from .checked_load_image import CheckedLoadImageFromFile
+
+__all__ = ['CheckedLoadImageFromFile']

@@ -1,0 +1,51 @@
+"""Run the project's tools as a user would: a subprocess in the repository root."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+FOLDER_CONFIG = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_folder-64px.py')
+SMALL_LOADER = ['train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False']
+
+
+def write_images(folder, count=8, size=(80, 96)):
+    """Photo stand-ins: smooth colour gradients with a bright disc, as JPEG files."""
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    yy, xx = np.mgrid[:size[0], :size[1]]
+    for i in range(count):
+        base = rng.uniform(0, 255, 3)
+        img = base + 60 * np.sin(xx[..., None] / (8 + i) + rng.uniform(0, 6, 3))
+        cy, cx = rng.integers(20, 60, 2)
+        img[(yy - cy)**2 + (xx - cx)**2 < 150] = 250
+        Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(folder / f'{i}.jpg')
+
+
+def run_python(args, env=None, timeout=600):
+    """``python args...`` in the repository root, with ``tests`` importable."""
+    env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [ROOT, env.get('PYTHONPATH')]))
+    return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def run_train(work_dir, data, *options, config=FOLDER_CONFIG, extra=(), check=True):
+    """``tools/train.py`` on ``config`` (the folder demo by default) with a small loader.
+
+    ``options`` are ``--cfg-options`` (one epoch unless they say otherwise); ``extra`` are
+    further command-line arguments, such as ``--resume``.
+    """
+    options = list(options)
+    if not any(o.startswith('train_cfg.max_epochs=') for o in options):
+        options.append('train_cfg.max_epochs=1')
+    env = None if data is None else dict(SAIM_DATA=str(data))
+    proc = run_python(['tools/train.py', config, '--work-dir', work_dir, *extra,
+                       '--cfg-options', *options, *SMALL_LOADER], env=env)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc

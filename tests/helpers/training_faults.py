@@ -1,0 +1,53 @@
+"""Faults that tests inject into a ``tools/train.py`` run through ``custom_imports``."""
+import math
+import os
+import os.path as osp
+import signal
+
+import torch
+from mmengine.fileio import LocalBackend
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class KillAtIterHook(Hook):
+    """SIGKILL the process after training iteration ``iteration`` (1-based, whole run)."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if runner.iter + 1 == self.iteration:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module()
+class KillDuringSaveHook(Hook):
+    """SIGKILL the process half-way through writing the checkpoint ``filename``."""
+
+    def __init__(self, filename: str):
+        original = LocalBackend.put
+
+        def put(backend, obj, filepath):
+            if osp.basename(str(filepath)).startswith(filename):
+                with open(filepath, 'wb') as f:
+                    f.write(obj[:len(obj) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+            return original(backend, obj, filepath)
+
+        LocalBackend.put = put
+
+
+@HOOKS.register_module()
+class DivergeAtIterHook(Hook):
+    """Make every weight NaN before training iteration ``iteration``: a diverged run."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter + 1 == self.iteration:
+            with torch.no_grad():
+                for param in runner.model.parameters():
+                    param.fill_(math.nan)

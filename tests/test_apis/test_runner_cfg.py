@@ -1,0 +1,65 @@
+"""What tools/train.py and tools/test.py make of a config and the command line."""
+import math
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmsaim.apis.runner_cfg import drop_schedulers_after_training
+from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, run_python, run_train, write_images
+from tests.test_models.helpers import build_tiny_saim
+
+DROPLETS = f'{ROOT}/configs/mask_rcnn/mask-rcnn_vit-tiny-p8-saim-demo_1xb2-300it_droplets.py'
+
+
+def last_line(proc):
+    return proc.stderr.strip().splitlines()[-1]
+
+
+def test_unset_saim_data_names_the_variable(tmp_path):
+    proc = run_train(tmp_path / 'work', None, check=False)
+    assert proc.returncode != 0
+    assert 'SAIM_DATA' in last_line(proc) and 'environment' in last_line(proc)
+
+
+def test_setting_a_config_variable_is_refused_with_the_fix(tmp_path):
+    proc = run_train(tmp_path / 'work', tmp_path, 'img_size=128', check=False)
+    assert proc.returncode != 0
+    message = last_line(proc)
+    assert message.startswith('--cfg-options img_size=128: `img_size` is a variable of')
+    assert 'model.backbone.img_size' in message and 'custom_hooks.1.img_size' in message
+
+
+def test_max_epochs_from_the_command_line_rescales_the_schedule(tmp_path):
+    write_images(tmp_path / 'images', count=8)
+    proc = run_train(tmp_path / 'work', tmp_path / 'images', 'train_cfg.max_epochs=3',
+                     'default_hooks.logger.interval=1')
+    log = proc.stdout + proc.stderr
+    assert 'Epoch(train) [3][2/2]' in log
+    # One warm-up epoch (2 iterations), then a cosine over the 4 left (not over the 22 of
+    # the config's 12 epochs): the last iteration runs at step 3 of 4.
+    last_lr = float(log.split('Epoch(train) [3][2/2]')[1].split('lr: ')[1].split()[0])
+    base_lr, eta_min = 1.5e-3, 1e-5
+    assert last_lr == pytest.approx(
+        eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * 3 / 4)) / 2, rel=1e-3)
+
+
+def test_schedulers_after_the_end_of_training_are_left_out():
+    cfg = Config(dict(train_cfg=dict(max_epochs=1), param_scheduler=[
+        dict(type='LinearLR', by_epoch=True, begin=0, end=5),
+        dict(type='CosineAnnealingLR', by_epoch=True, begin=5),
+        dict(type='LinearLR', by_epoch=False, begin=0, end=50),
+    ]))
+    drop_schedulers_after_training(cfg)
+    assert [s['type'] for s in cfg.param_scheduler] == ['LinearLR', 'LinearLR']
+
+
+def test_test_tool_refuses_a_pretraining_checkpoint(tmp_path):
+    """mmengine's non-strict load_from scored a pretraining checkpoint mAP 0.000, exit 0."""
+    model = build_tiny_saim(embed_dims=192, depth=6, num_heads=3, img_size=64, patch_size=8)
+    ckpt = tmp_path / 'saim.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    proc = run_python(['tools/test.py', DROPLETS, ckpt])
+    assert proc.returncode != 0
+    assert last_line(proc).startswith(f'{ckpt} does not fit the model of {DROPLETS}')
+    assert 'holds an encoder only' in last_line(proc)

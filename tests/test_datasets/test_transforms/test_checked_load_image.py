@@ -1,0 +1,52 @@
+"""Unreadable images are named, or skipped and counted."""
+import atexit
+import re
+
+import pytest
+from mmpretrain.datasets import CustomDataset
+
+from mmsaim.datasets import CheckedLoadImageFromFile
+from tests.helpers.tool_runs import run_train, write_images
+
+
+@pytest.fixture
+def folder(tmp_path):
+    write_images(tmp_path / 'images', count=3)
+    (tmp_path / 'images' / 'empty.jpg').write_bytes(b'')
+    (tmp_path / 'images' / 'broken.jpg').write_bytes(b'not a jpeg')
+    return tmp_path / 'images'
+
+
+@pytest.mark.parametrize('name', ['empty.jpg', 'broken.jpg', 'missing.jpg'])
+def test_unreadable_image_is_named(folder, name):
+    with pytest.raises(OSError, match=rf'Cannot read image .*{name} .*skip_unreadable=True'):
+        CheckedLoadImageFromFile()(dict(img_path=str(folder / name)))
+
+
+def test_skipped_images_are_replaced_and_counted(folder):
+    loader = CheckedLoadImageFromFile(skip_unreadable=True)
+    atexit.unregister(loader.report_skipped)  # reported below instead of at exit
+    dataset = CustomDataset(data_root=str(folder), with_label=False,
+                            pipeline=[loader, dict(type='PackInputs')])
+    samples = [dataset[i] for i in range(len(dataset))]
+    assert len(samples) == 5 and all(s['inputs'].shape[0] == 3 for s in samples)
+    assert loader.skipped.value >= 2  # each bad file once, and again if drawn as a stand-in
+
+
+def test_training_skips_and_reports_at_the_end(folder, tmp_path):
+    pipeline = ('train_dataloader.dataset.pipeline.0.skip_unreadable=True', )
+    proc = run_train(tmp_path / 'work', folder, *pipeline)
+    log = proc.stdout + proc.stderr
+    assert f'Skipped unreadable image {folder / "empty.jpg"}' in log
+    assert f'Skipped unreadable image {folder / "broken.jpg"}' in log
+    assert re.search(r'CheckedLoadImageFromFile skipped \d+ unreadable image reads in this '
+                     r'run\n*$', proc.stdout), proc.stdout[-500:]
+
+
+def test_training_names_an_empty_image(tmp_path):
+    write_images(tmp_path / 'images', count=4)
+    (tmp_path / 'images' / 'empty.jpg').write_bytes(b'')
+    proc = run_train(tmp_path / 'work', tmp_path / 'images', check=False)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        f'OSError: Cannot read image {tmp_path / "images" / "empty.jpg"}')

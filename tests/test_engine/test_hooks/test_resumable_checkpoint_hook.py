@@ -1,0 +1,85 @@
+"""Checkpoints that survive a kill, and a resume that continues the interrupted run."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+from mmsaim.engine.hooks import ResumableCheckpointHook
+from tests.helpers.tool_runs import FOLDER_CONFIG, run_train, write_images
+
+FAULTS = "custom_imports = dict(imports=['mmsaim', 'tests.helpers.training_faults'])\n"
+
+
+def fault_config(tmp_path, *hooks):
+    """The folder demo config with ``hooks`` (from tests.helpers.training_faults) added."""
+    path = tmp_path / f'faults_{len(list(tmp_path.glob("faults_*")))}.py'
+    path.write_text(f'_base_ = [{FOLDER_CONFIG!r}]\n{FAULTS}'
+                    f"custom_hooks = [dict(type='FiniteLossHook'), *{list(hooks)!r}]\n")
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def images(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('images')
+    write_images(folder, count=8)  # batch 4: two iterations per epoch
+    return folder
+
+
+def per_iteration_losses(work_dir):
+    """``{iteration: loss}`` from the newest run's scalars (logged every iteration)."""
+    runs = sorted(glob.glob(osp.join(work_dir, '2*', 'vis_data', 'scalars.json')))
+    with open(runs[-1]) as f:
+        return {r['iter']: r['loss'] for r in map(json.loads, f) if 'loss' in r}
+
+
+EVERY_ITERATION = ['default_hooks.logger.interval=1', 'log_processor.window_size=1']
+
+
+def test_kill_during_save_keeps_the_previous_checkpoint(tmp_path, images):
+    work = tmp_path / 'work'
+    options = ['train_cfg.max_epochs=3', 'default_hooks.checkpoint.max_keep_ckpts=1']
+    killed = run_train(work, images, *options, check=False,
+                       config=fault_config(tmp_path, dict(type='KillDuringSaveHook',
+                                                          filename='epoch_2.pth')))
+    assert killed.returncode == -9  # SIGKILL half-way through writing epoch_2
+    assert (work / 'epoch_1.pth').is_file()  # not removed before epoch_2 was complete
+    assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
+    assert not (work / 'epoch_2.pth').exists()
+    resumed = run_train(work, images, *options, extra=['--resume'])
+    assert 'resumed epoch: 1' in resumed.stdout + resumed.stderr
+    assert torch.load(work / 'epoch_3.pth', weights_only=False)['meta']['epoch'] == 3
+    assert sorted(p.name for p in work.glob('*.pth*')) == ['epoch_3.pth']
+
+
+def test_bare_resume_without_last_checkpoint_takes_the_newest(tmp_path, images):
+    work = tmp_path / 'work'
+    run_train(work, images, 'train_cfg.max_epochs=2')
+    (work / 'last_checkpoint').unlink()
+    resumed = run_train(work, images, 'train_cfg.max_epochs=3', extra=['--resume'])
+    log = resumed.stdout + resumed.stderr
+    assert f'resuming from {work / "epoch_2.pth"}' in log and 'resumed epoch: 2' in log
+
+
+def test_resume_continues_with_the_same_losses(tmp_path, images):
+    """Killed in the middle of epoch 2 and resumed from epoch 1, the run draws the same
+    orders and crops as the uninterrupted one: per-iteration losses agree to 1e-6."""
+    options = ['train_cfg.max_epochs=3', 'randomness.deterministic=True', *EVERY_ITERATION]
+    run_train(tmp_path / 'straight', images, *options)
+    expected = per_iteration_losses(tmp_path / 'straight')
+    assert sorted(expected) == [1, 2, 3, 4, 5, 6]
+    work = tmp_path / 'interrupted'
+    killed = run_train(work, images, *options, check=False,
+                       config=fault_config(tmp_path, dict(type='KillAtIterHook', iteration=3)))
+    assert killed.returncode == -9 and not (work / 'epoch_2.pth').exists()
+    run_train(work, images, *options, extra=['--resume'])
+    resumed = per_iteration_losses(work)
+    assert sorted(resumed) == [3, 4, 5, 6]
+    for iteration, loss in resumed.items():
+        assert loss == pytest.approx(expected[iteration], rel=0, abs=1e-6), iteration
+
+
+def test_unknown_argument_is_refused_when_built():
+    with pytest.raises(TypeError, match=r"unknown arguments \['max_keep_ckpt'\]"):
+        ResumableCheckpointHook(interval=1, max_keep_ckpt=2)
