@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_train.sh CONFIG GPUS [train.py args]
+# Runs with tools/project_python.sh's interpreter (./.venv, else $PYTHON, else python).
 # NNODES, NODE_RANK, MASTER_ADDR and PORT select a multi-node run.
 CONFIG=$1
 GPUS=$2
@@ -8,8 +9,9 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-python -m torch.distributed.run \
+PYTHON="$(bash "$(dirname "$0")/project_python.sh")"
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES --node_rank=$NODE_RANK --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS --master_port=$PORT \
     $(dirname "$0")/train.py $CONFIG --launcher pytorch ${@:3}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8] [GPUS_PER_NODE=8] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py args]
+# Runs with tools/project_python.sh's interpreter (./.venv, else $PYTHON, else python).
 set -x
 PARTITION=$1
 JOB_NAME=$2
@@ -11,7 +12,8 @@ CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 PY_ARGS=${@:5}
 
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
+PYTHON="$(bash "$(dirname "$0")/project_python.sh")"
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
 srun -p ${PARTITION} \
     --job-name=${JOB_NAME} \
     --gres=gpu:${GPUS_PER_NODE} \
@@ -20,4 +22,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u tools/train.py ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}
+    "$PYTHON" -u tools/train.py ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}
