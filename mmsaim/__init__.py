@@ -1,7 +1,8 @@
 """mmsaim: SAIM pretraining for OpenMMLab 2.0.
 
 Importing ``mmsaim`` applies the stack fixes of :mod:`mmsaim.utils.compat` and registers the
-pretraining components in mmpretrain's registries. The mmdet and mmseg components live in
+pretraining components in mmpretrain's registries and its configs in mmpretrain's model hub
+(``mmpretrain.list_models('*saim*')``). The mmdet and mmseg components live in
 :mod:`mmsaim.det` and :mod:`mmsaim.seg` and are imported only when a config asks for them.
 """
 from .utils import compat
@@ -9,6 +10,9 @@ from .utils import compat
 compat.apply_all()
 
 from . import engine, models  # noqa: E402,F401  (register into mmpretrain)
+from .model_index import register_model_index  # noqa: E402
 from .version import __version__, version_info  # noqa: E402
+
+register_model_index()
 
 __all__ = ['__version__', 'version_info']

@@ -1,16 +1,12 @@
 """tools/analysis/get_flops.py: mmengine's counts, attention included, for SAIM's two parts."""
-import importlib.util
 import os.path as osp
 
 import torch
 
 from tests.test_models.helpers import build_tiny_saim
-from .helpers import ROOT, run_tool
+from .helpers import ROOT, import_tool, run_tool
 
-spec = importlib.util.spec_from_file_location(
-    'get_flops', osp.join(ROOT, 'tools/analysis/get_flops.py'))
-get_flops = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(get_flops)
+get_flops = import_tool('analysis/get_flops.py')
 
 D, DEPTH, IMG, PATCH = 32, 2, 32, 8
 N = (IMG // PATCH)**2
