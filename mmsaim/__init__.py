@@ -2,9 +2,10 @@
 
 Importing ``mmsaim`` applies the stack fixes of :mod:`mmsaim.compat`, makes mmengine read
 local checkpoints with :func:`mmsaim.runner.load_checkpoint_file` (which cannot run code),
-and registers the pretraining components in mmpretrain's registries (the generic training
-hooks in mmengine's). The mmdet and mmseg components live in :mod:`mmsaim.det` and
-:mod:`mmsaim.seg` and are imported only when a config asks for them.
+registers the pretraining components in mmpretrain's registries (the generic training hooks
+in mmengine's) and its configs in mmpretrain's model hub (``mmpretrain.list_models('*saim*')``).
+The mmdet and mmseg components live in :mod:`mmsaim.det` and :mod:`mmsaim.seg` and are
+imported only when a config asks for them.
 """
 from . import compat
 
@@ -15,6 +16,9 @@ from . import runner  # noqa: E402
 runner.use_for_mmengine()
 
 from . import datasets, engine, models  # noqa: E402,F401  (register into mmpretrain)
+from .model_index import register_model_index  # noqa: E402
 from .version import __version__, version_info  # noqa: E402
+
+register_model_index()
 
 __all__ = ['__version__', 'version_info']

@@ -16,7 +16,7 @@ import os.path as osp
 import pickle
 import re
 import zipfile
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -138,8 +138,13 @@ def _refused_name(error: Exception) -> str:
     return next(g for g in match.groups() if g) if match else str(error).splitlines()[0]
 
 
-def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
+def load_checkpoint_file(filename: str, map_location: Any = None,
+                         plain_classes: Sequence[type] = ()) -> Any:
     """Load a local checkpoint safely (see the module docstring).
+
+    ``plain_classes`` are further classes the caller takes as plain data: they are built
+    without calling anything and their attributes set from the (equally checked) pickled
+    state, e.g. the ``argparse.Namespace`` of arguments in the public SAIM release.
 
     Raises:
         FileNotFoundError: no such file.
@@ -151,7 +156,7 @@ def load_checkpoint_file(filename: str, map_location: Any = None) -> Any:
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        with torch.serialization.safe_globals(checkpoint_globals()):
+        with torch.serialization.safe_globals([*checkpoint_globals(), *plain_classes]):
             checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise CheckpointError(

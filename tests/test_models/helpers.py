@@ -1,6 +1,7 @@
 """Tiny SAIM models for tests."""
 import copy
 
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
 
@@ -23,7 +24,8 @@ def tiny_saim_cfg(embed_dims=32, depth=4, num_heads=2, img_size=32, patch_size=8
 
 
 def build_tiny_saim(**kwargs):
-    model = MODELS.build(tiny_saim_cfg(**kwargs))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # also in module fixtures
+        model = MODELS.build(tiny_saim_cfg(**kwargs))
     model.init_weights()
     return model
 

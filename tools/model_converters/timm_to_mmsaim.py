@@ -1,0 +1,32 @@
+"""Convert timm ViT weights to an mmsaim / mmpretrain encoder checkpoint.
+
+    python tools/model_converters/timm_to_mmsaim.py TIMM.pth|TIMM.safetensors OUT.pth
+
+OUT is ``{'state_dict': ...}`` with the encoder under ``backbone.`` (``--prefix`` changes it),
+as SAIM and mmpretrain checkpoints hold it; it loads into mmpretrain's ``VisionTransformer``
+(and mmsaim's ``SAIMViT``) with ``init_cfg=dict(type='Pretrained', checkpoint=OUT,
+prefix='backbone.')``. A classifier's ``head`` and ``fc_norm`` are not encoder weights:
+``--skip-unknown`` drops them.
+"""
+import argparse
+
+import torch
+
+from mmsaim.models.utils.checkpoint_conversion import (load_checkpoint_weights,
+                                                       timm_to_mmpretrain)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', help='timm ViT weights (.pth or .safetensors)')
+    parser.add_argument('dst', help='output path')
+    parser.add_argument('--prefix', default='backbone.', help='prefix of the encoder keys')
+    parser.add_argument('--skip-unknown', action='store_true', help='drop non-encoder keys')
+    args = parser.parse_args()
+    encoder = timm_to_mmpretrain(load_checkpoint_weights(args.src), args.skip_unknown)
+    torch.save({'state_dict': {args.prefix + k: v for k, v in encoder.items()}}, args.dst)
+    print(f'{len(encoder)} tensors written to {args.dst}')
+
+
+if __name__ == '__main__':
+    main()
