@@ -4,8 +4,9 @@ import os.path as osp
 
 from mmpretrain.apis import ModelHub
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-MODEL_INDEX = osp.join(ROOT, 'model-index.yml')
+from .paths import REPO_ROOT
+
+MODEL_INDEX = osp.join(REPO_ROOT, 'model-index.yml')
 
 
 def register_model_index() -> None:
@@ -17,4 +18,4 @@ def register_model_index() -> None:
     index, and the hub then lists no mmsaim model.
     """
     if osp.isfile(MODEL_INDEX):
-        ModelHub.register_model_index(MODEL_INDEX, config_prefix=ROOT)
+        ModelHub.register_model_index(MODEL_INDEX, config_prefix=REPO_ROOT)

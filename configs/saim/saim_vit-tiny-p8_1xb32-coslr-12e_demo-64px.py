@@ -2,34 +2,20 @@
 # real photos under ../shared/data (hymenoptera, CamVid and droplets train images, 670 in
 # all) for 12 epochs on CPU (a few minutes on 2 cores). Writes a checkpoint per epoch and
 # the reconstruction picture to the work dir.
-_base_ = ['mmpretrain::_base_/default_runtime.py']
+_base_ = ['./_base_/models/saim_vit-base-p16.py', 'mmpretrain::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 
 img_size = 64
-patch_size = 8
-embed_dims = 192
-depth = 6
 data_root = '../shared/data/'
 
+# The base SAIM model at width 192, 6 + 6 blocks, 8x8 patches.
 model = dict(
-    type='SAIM',
-    order='stochastic',
-    data_preprocessor=dict(
-        type='SAIMDataPreprocessor',
-        patch_size=patch_size,
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
     backbone=dict(
-        type='SAIMViT',
-        arch=dict(embed_dims=embed_dims, num_layers=depth, num_heads=3,
-                  feedforward_channels=4 * embed_dims),
+        arch=dict(_delete_=True, embed_dims=192, num_layers=6, num_heads=3,
+                  feedforward_channels=768),
         img_size=img_size,
-        patch_size=patch_size),
-    neck=dict(type='SAIMQueryDecoder', embed_dims=embed_dims, num_heads=3, depth=depth,
-              encoder_depth=depth),
-    head=dict(type='SAIMPixelHead', embed_dims=embed_dims, patch_size=patch_size,
-              norm_pix=True, blur=dict(kernel_size=9, sigma=1.0)))
+        patch_size=8),
+    neck=dict(depth=6))
 
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),

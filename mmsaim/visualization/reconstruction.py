@@ -9,7 +9,7 @@ from mmengine.dataset import default_collate
 from mmpretrain.registry import TRANSFORMS
 from PIL import Image, ImageDraw
 
-from ..models.utils import AutoregressiveOrder, order_ranks, patchify, sample_order, unpatchify
+from ..models.utils import denormalize_patches, order_ranks, patch_grid, patchify, unpatchify
 
 PANELS = ('original', 'order', 'smoothed target', 'prediction')
 
@@ -42,26 +42,22 @@ def _to_uint8(images: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> np
 
 
 def reconstruction_panels(model, images: torch.Tensor, seed: int = 0) -> List[np.ndarray]:
-    """Predict every patch of ``images`` in a random order (fixed by ``seed``).
+    """Predict every patch of ``images`` in the model's order (a random one fixed by ``seed``).
 
     Returns one (B, H, W, 3) uint8 array per entry of :data:`PANELS`. With ``norm_pix`` the
     predicted patches are shown with the mean and variance of the smoothed target patch.
     """
     p = model.backbone.patch_size
-    grid = (images.shape[-2] // p, images.shape[-1] // p)
+    grid = patch_grid(images.shape, p)
     generator = torch.Generator(device=images.device).manual_seed(seed)
-    order = AutoregressiveOrder(
-        sample_order(images.shape[0], grid[0] * grid[1], 'stochastic', images.device,
-                     generator), model.explicit_masks)
+    order = model.draw_order(images, generator)
     was_training = model.training
     model.eval()
     out = model.reconstruct(images, order)
     model.train(was_training)
     prediction = out['prediction'].float()
     if model.head.norm_pix:
-        target = patchify(out['smoothed'].float(), p)
-        prediction = prediction * (target.var(-1, keepdim=True) + 1e-6)**.5 + target.mean(
-            -1, keepdim=True)
+        prediction = denormalize_patches(prediction, patchify(out['smoothed'].float(), p))
     mean, std = model.data_preprocessor.mean.float(), model.data_preprocessor.std.float()
     ranks = order_ranks(out['order']).float() / max(grid[0] * grid[1] - 1, 1)
     rank_map = colormaps['viridis'](ranks.view(-1, *grid).cpu().numpy())[..., :3]

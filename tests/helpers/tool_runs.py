@@ -1,13 +1,19 @@
-"""Run the project's tools as a user would: a subprocess in the repository root."""
+"""Run the project's tools: as a user would (a subprocess in the repository root), or in
+this process (no interpreter start-up) when only their result matters."""
+import importlib.util
 import os
 import os.path as osp
+import runpy
 import subprocess
 import sys
+from unittest import mock
 
 import numpy as np
 from PIL import Image
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmsaim.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 FOLDER_CONFIG = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_folder-64px.py')
 SMALL_LOADER = ['train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
                 'train_dataloader.persistent_workers=False']
@@ -32,6 +38,35 @@ def run_python(args, env=None, timeout=600):
     env['PYTHONPATH'] = os.pathsep.join(filter(None, [ROOT, env.get('PYTHONPATH')]))
     return subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, env=env)
+
+
+def run_tool(tool, *args):
+    """``python tools/<tool> args...`` as a subprocess that must succeed; returns its output."""
+    proc = run_python([osp.join('tools', tool), *args], timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def run_tool_in_process(tool, *args):
+    """``python tools/<tool> args...`` in this process; raises what the tool raises."""
+    path = osp.join(ROOT, 'tools', tool)
+    with mock.patch.object(sys, 'argv', [path, *map(str, args)]):
+        runpy.run_path(path, run_name='__main__')
+
+
+def import_tool(tool):
+    """The module of ``tools/<tool>``, to call its functions."""
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(tool))[0], osp.join(ROOT, 'tools', tool))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def loader_overrides(*loaders):
+    """``--cfg-options`` that load data in the main process."""
+    return [f'{loader}.{key}' for loader in loaders
+            for key in ('num_workers=0', 'persistent_workers=False')]
 
 
 def run_train(work_dir, data, *options, config=FOLDER_CONFIG, extra=(), check=True):

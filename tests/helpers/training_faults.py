@@ -9,6 +9,8 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
+from .tool_runs import FOLDER_CONFIG
+
 
 @HOOKS.register_module()
 class KillAtIterHook(Hook):
@@ -51,3 +53,14 @@ class DivergeAtIterHook(Hook):
             with torch.no_grad():
                 for param in runner.model.parameters():
                     param.fill_(math.nan)
+
+
+FAULTS = "custom_imports = dict(imports=['mmsaim', 'tests.helpers.training_faults'])\n"
+
+
+def fault_config(tmp_path, *hooks):
+    """The folder demo config with ``hooks`` (from tests.helpers.training_faults) added."""
+    path = tmp_path / f'faults_{len(list(tmp_path.glob("faults_*")))}.py'
+    path.write_text(f'_base_ = [{FOLDER_CONFIG!r}]\n{FAULTS}'
+                    f"custom_hooks = [dict(type='FiniteLossHook'), *{list(hooks)!r}]\n")
+    return str(path)

@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from mmsaim.apis.runner_cfg import drop_schedulers_after_training
 from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, run_python, run_train, write_images
-from tests.test_models.helpers import build_tiny_saim
+from tests.helpers.models import build_tiny_saim
 
 DROPLETS = f'{ROOT}/configs/mask_rcnn/mask-rcnn_vit-tiny-p8-saim-demo_1xb2-300it_droplets.py'
 

@@ -9,9 +9,9 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from tests.test_models.helpers import build_tiny_saim
+from tests.helpers.models import build_tiny_saim
+from tests.helpers.tool_runs import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FINETUNE = osp.join(ROOT, 'configs/saim/benchmarks/vit-base-p16_saim-pre_8xb128-coslr-100e_in1k.py')
 LINEAR = osp.join(ROOT, 'configs/saim/benchmarks/vit-base-p16_saim-pre_8xb256-linear-coslr-90e_in1k.py')
 

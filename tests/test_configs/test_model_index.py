@@ -5,9 +5,9 @@ import torch
 import yaml
 from mmpretrain import get_model, list_models
 
-from tests.test_tools.helpers import import_tool
+from tests.helpers.tool_runs import import_tool
+from tests.helpers.tool_runs import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = 'saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px'
 
 

@@ -7,9 +7,9 @@ import torch
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
-from tests.test_models.helpers import shrink_to_tiny
+from tests.helpers.models import shrink_to_tiny
+from tests.helpers.tool_runs import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ABLATIONS = sorted(glob.glob(osp.join(ROOT, 'configs/saim/ablations/*.py')))
 MAIN = sorted(glob.glob(osp.join(ROOT, 'configs/saim/saim_vit-*_in1k.py')))
 

@@ -4,8 +4,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from tests.helpers.tool_runs import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 COCO = osp.join(ROOT, 'configs/mask_rcnn/mask-rcnn_vit-base-p16-saim-pre_lsj-1024-32xb2-100e_coco.py')
 ADE = osp.join(ROOT, 'configs/upernet/upernet_vit-base-p16-saim-pre_8xb2-160k_ade20k-512x512.py')
 

@@ -3,8 +3,9 @@ import os.path as osp
 
 import torch
 
-from tests.test_models.helpers import build_tiny_saim
-from .helpers import ROOT, import_tool, run_tool
+from tests.helpers.models import build_tiny_saim
+from tests.helpers.tool_runs import ROOT, import_tool
+from tests.helpers.tool_runs import run_tool_in_process as run_tool
 
 get_flops = import_tool('analysis/get_flops.py')
 

@@ -9,9 +9,8 @@ from mmpretrain.models import VisionTransformer
 from safetensors.torch import save_file
 from timm.models.vision_transformer import VisionTransformer as TimmVisionTransformer
 
-from tests.test_models.helpers import build_tiny_saim
-from tests.test_models.test_checkpoint_conversion import release_state_dict
-from .helpers import run_tool
+from tests.helpers.models import build_tiny_saim, release_state_dict
+from tests.helpers.tool_runs import run_tool_in_process as run_tool
 
 D, DEPTH, HEADS, IMG, PATCH = 32, 2, 2, 32, 8
 ARCH = dict(embed_dims=D, num_layers=DEPTH, num_heads=HEADS, feedforward_channels=4 * D)

@@ -4,8 +4,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from tests.test_models.helpers import build_tiny_saim, tiny_saim_cfg
-from .helpers import run_tool
+from tests.helpers.models import build_tiny_saim, tiny_saim_cfg
+from tests.helpers.tool_runs import run_tool_in_process as run_tool
 
 SHAPES = {'raw': (3, 17, 32), 'featmap': (3, 32, 4, 4), 'cls_token': (3, 32)}
 

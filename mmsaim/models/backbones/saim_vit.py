@@ -5,8 +5,8 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
-from ..utils import (AutoregressiveOrder, check_divisible, load_pretrained_encoder,
-                     split_pretrained, transformer_block)
+from ..utils import (AutoregressiveOrder, check_divisible, check_supported_blocks,
+                     load_pretrained_encoder, split_pretrained, transformer_block)
 
 
 @MODELS.register_module()
@@ -55,6 +55,7 @@ class SAIMViT(VisionTransformer):
         super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
                          norm_cfg=norm_cfg, with_cls_token=True, **kwargs)
         self.patch_size = patch_size
+        check_supported_blocks(self.layers, type(self).__name__)
 
     def init_weights(self) -> None:
         """Sin-cos position embeddings, xavier patch projection, cls token N(0, 0.02).
@@ -108,7 +109,7 @@ class SAIMViT(VisionTransformer):
                              f'have {patches.shape[1]}')
         # The cls position slot is all zeros, so cls enters as the bare learned token.
         cls_token = self.cls_token.expand(x.shape[0], -1, -1)
-        tokens = order.content_sequence(cls_token, patches)
+        tokens = self.pre_norm(self.drop_after_pos(order.content_sequence(cls_token, patches)))
         attention = order.content_attention()
         hidden_states = []
         for layer in self.layers:

@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 
-from ..utils import load_pretrained_encoder, split_pretrained, transformer_block
+from ..utils import (check_supported_blocks, load_pretrained_encoder, split_pretrained,
+                     transformer_block)
 
 
 class RelativePositionBias(nn.Module):
@@ -106,6 +107,7 @@ class WindowedViT(VisionTransformer):
                          norm_cfg=norm_cfg, final_norm=False, with_cls_token=True,
                          out_type='featmap', init_cfg=init_cfg, **kwargs)
         self.window_size = window_size
+        check_supported_blocks(self.layers, type(self).__name__)
         self.global_attn_indices = set(global_attn_indices)
         self.rel_pos_bias = nn.ModuleDict({
             str(i): RelativePositionBias((window_size, window_size), self.num_heads)

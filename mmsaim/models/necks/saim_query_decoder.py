@@ -6,7 +6,7 @@ from mmengine.model import BaseModule
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 
-from ..utils import AutoregressiveOrder, transformer_block
+from ..utils import AutoregressiveOrder, check_supported_blocks, transformer_block
 
 
 @MODELS.register_module()
@@ -69,6 +69,7 @@ class SAIMQueryDecoder(BaseModule):
                     num_heads=num_heads,
                     feedforward_channels=int(mlp_ratio * embed_dims),
                     norm_cfg=norm_cfg) for _ in range(depth))
+            check_supported_blocks(self.layers, type(self).__name__)
 
     def init_weights(self) -> None:
         super().init_weights()

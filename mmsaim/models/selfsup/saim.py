@@ -1,11 +1,47 @@
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import ORDER_MODES, AutoregressiveOrder, sample_order
+from ..utils import ORDER_MODES, AutoregressiveOrder, patch_grid, sample_order
+
+
+def _take_from_backbone(cfg: dict, name: str, derived: dict) -> dict:
+    """``cfg`` with the ``derived`` values filled in; a different explicit value is an error."""
+    cfg = dict(cfg)
+    for key, value in derived.items():
+        if key in cfg and cfg[key] != value:
+            raise ValueError(f'SAIM: {name}.{key}={cfg[key]!r} but the backbone gives {value!r}; '
+                             f'leave {name}.{key} out of the config (SAIM takes it from the '
+                             'backbone) or make the two agree')
+        cfg[key] = value
+    return cfg
+
+
+def shared_settings(backbone, neck: Optional[dict], head: dict,
+                    data_preprocessor: dict) -> Tuple[Optional[dict], dict, dict]:
+    """The neck, head and data preprocessor configs with the backbone's settings filled in.
+
+    The query stream takes the encoder's width, heads and depth; the head takes the width of
+    whatever feeds it and the patch size and channels; the data preprocessor the patch size.
+    """
+    width = backbone.embed_dims
+    if neck is not None and not isinstance(neck, torch.nn.Module):
+        neck = _take_from_backbone(neck, 'neck', dict(encoder_depth=backbone.num_layers))
+        neck.setdefault('embed_dims', width)
+        neck.setdefault('num_heads', backbone.arch_settings['num_heads'])
+        if not neck.get('share_encoder_blocks'):
+            width = neck['embed_dims']
+    patch = dict(patch_size=backbone.patch_size)
+    if not isinstance(head, torch.nn.Module):
+        head = _take_from_backbone(head, 'head', dict(
+            embed_dims=width, in_channels=backbone.patch_embed.projection.in_channels, **patch))
+    if isinstance(data_preprocessor, dict) and data_preprocessor.get(
+            'type') == 'SAIMDataPreprocessor':
+        data_preprocessor = _take_from_backbone(data_preprocessor, 'data_preprocessor', patch)
+    return neck, head, data_preprocessor
 
 
 @MODELS.register_module()
@@ -45,7 +81,9 @@ class SAIM(BaseSelfSupervisor):
                  init_cfg: Optional[dict] = None):
         if order not in ORDER_MODES:
             raise ValueError(f'SAIM order must be one of {ORDER_MODES}, got {order!r}')
-        data_preprocessor = data_preprocessor or dict(type='SAIMDataPreprocessor')
+        backbone = MODELS.build(backbone) if isinstance(backbone, dict) else backbone
+        neck, head, data_preprocessor = shared_settings(
+            backbone, neck, head, data_preprocessor or dict(type='SAIMDataPreprocessor'))
         super().__init__(backbone=backbone, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
@@ -54,16 +92,17 @@ class SAIM(BaseSelfSupervisor):
         self.backbone.pos_embed.requires_grad_(False)
         if self.backbone.final_norm:
             self.backbone.ln1.requires_grad_(False)
-        if self.with_neck and max(self.neck.attach_to) >= len(self.backbone.layers):
-            raise ValueError(f'The query stream reads encoder blocks {self.neck.attach_to} '
-                             f'but the encoder has {len(self.backbone.layers)}: set the '
-                             'neck\'s encoder_depth to the backbone\'s depth')
 
-    def draw_order(self, images: torch.Tensor) -> AutoregressiveOrder:
-        """A fresh prediction order for a batch of (B, C, H, W) images."""
-        p = self.backbone.patch_size
-        num_patches = (images.shape[-2] // p) * (images.shape[-1] // p)
-        order = sample_order(images.shape[0], num_patches, self.order, images.device)
+    def draw_order(self, images: torch.Tensor,
+                   generator: Optional[torch.Generator] = None) -> AutoregressiveOrder:
+        """A fresh prediction order for a batch of (B, C, H, W) images.
+
+        The one place where orders are drawn: training steps, pictures, tools and
+        benchmarks all call it (with their own ``generator`` when they must not touch the
+        global random state).
+        """
+        h, w = patch_grid(images.shape, self.backbone.patch_size)
+        order = sample_order(images.shape[0], h * w, self.order, images.device, generator)
         return AutoregressiveOrder(order, explicit_masks=self.explicit_masks)
 
     def predict_features(self, images: torch.Tensor,
@@ -71,9 +110,8 @@ class SAIM(BaseSelfSupervisor):
         """(B, C, H, W) images -> (B, N, D) features that predict each patch, in patch order."""
         hidden_states = self.backbone(images, order)
         if self.with_neck:
-            p = self.backbone.patch_size
             pos_embed = self.backbone.patch_pos_embed(
-                (images.shape[-2] // p, images.shape[-1] // p))
+                patch_grid(images.shape, self.backbone.patch_size))
             feats = self.neck(order.query_sequence(pos_embed), hidden_states, order,
                               self.backbone.layers)
         else:

@@ -1,14 +1,14 @@
-from .attention import multihead_attention, transformer_block
+from .attention import check_supported_blocks, multihead_attention, transformer_block
 from .gaussian_blur import GaussianBlur, gaussian_kernel2d
 from .order import (ORDER_MODES, AutoregressiveOrder, content_mask, order_ranks, query_mask,
                     sample_order)
-from .patches import check_divisible, normalize_patches, patchify, unpatchify
-from .pretrained_encoder import (describe_vit, load_pretrained_encoder,
-                                 split_pretrained)
+from .patches import (check_divisible, denormalize_patches, normalize_patches, patch_grid,
+                      patchify, unpatchify)
+from .pretrained_encoder import describe_vit, load_pretrained_encoder, split_pretrained
 
 __all__ = [
-    'multihead_attention', 'transformer_block', 'GaussianBlur', 'gaussian_kernel2d',
+    'check_supported_blocks', 'multihead_attention', 'transformer_block', 'GaussianBlur', 'gaussian_kernel2d',
     'ORDER_MODES', 'AutoregressiveOrder', 'content_mask', 'order_ranks', 'query_mask',
-    'sample_order', 'check_divisible', 'normalize_patches', 'patchify', 'unpatchify',
-    'describe_vit', 'load_pretrained_encoder', 'split_pretrained'
+    'sample_order', 'check_divisible', 'denormalize_patches', 'normalize_patches', 'patch_grid',
+    'patchify', 'unpatchify', 'describe_vit', 'load_pretrained_encoder', 'split_pretrained'
 ]

@@ -4,9 +4,10 @@ The pretraining encoder, the query-stream decoder and every downstream model run
 mmpretrain's ``TransformerEncoderLayer`` (names ``ln1``, ``attn.qkv``, ``attn.proj``, ``ln2``,
 ``ffn``) through :func:`transformer_block`, so one checkpoint loads everywhere.
 """
-from typing import Optional
+from typing import Iterable, Optional
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.models.utils import MultiheadAttention
@@ -62,6 +63,23 @@ def multihead_attention(attn: MultiheadAttention,
         out = F.dropout(scores.softmax(dim=-1), dropout_p) @ v
     out = out.transpose(1, 2).flatten(2)
     return attn.out_drop(attn.gamma1(attn.proj_drop(attn.proj(out))))
+
+
+def check_supported_blocks(layers: Iterable[nn.Module], owner: str) -> None:
+    """Refuse, at build time, blocks with options :func:`transformer_block` does not run.
+
+    It runs mmpretrain's ``TransformerEncoderLayer`` with either FFN type, layer scale, drop
+    path and dropout, as the layer's own ``forward`` does; ``v_shortcut`` attention (which
+    that layer never builds) is refused. ``qk_scale`` needs nothing: mmpretrain's attention
+    scales by ``head_dims ** -0.5`` whatever it says, and so does this one.
+    """
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, TransformerEncoderLayer):
+            raise TypeError(f'{owner}: block {i} is a {type(layer).__name__}; SAIM runs '
+                            'mmpretrain TransformerEncoderLayer blocks')
+        if layer.attn.v_shortcut:
+            raise ValueError(f'{owner}: block {i} uses v_shortcut attention, which SAIM\'s '
+                             'block runner does not implement')
 
 
 def transformer_block(layer: TransformerEncoderLayer,

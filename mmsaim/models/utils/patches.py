@@ -15,6 +15,11 @@ def check_divisible(img_shape: Sequence[int], patch_size: int) -> None:
             f'with RandomResizedCrop or CenterCrop) or change patch_size.')
 
 
+def patch_grid(img_shape: Sequence[int], patch_size: int) -> Tuple[int, int]:
+    """The (h, w) grid of whole patches of an image shape ``(..., H, W)``."""
+    return img_shape[-2] // patch_size, img_shape[-1] // patch_size
+
+
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """(B, C, H, W) -> (B, N, p * p * C), patches in raster order, pixels as (p, p, C)."""
     B, C, H, W = images.shape
@@ -33,8 +38,23 @@ def unpatchify(patches: torch.Tensor, patch_size: int,
     return x.permute(0, 5, 1, 3, 2, 4).reshape(B, C, h * p, w * p)
 
 
+def _patch_stats(patches: torch.Tensor, eps: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Each patch's mean and ``sqrt(var + eps)`` (unbiased variance), (..., 1) each."""
+    return patches.mean(dim=-1, keepdim=True), (patches.var(dim=-1, keepdim=True) + eps)**.5
+
+
 def normalize_patches(patches: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Normalize each patch by its own mean and (unbiased) variance: ``(x - mu) / sqrt(var + eps)``."""
-    mean = patches.mean(dim=-1, keepdim=True)
-    var = patches.var(dim=-1, keepdim=True)
-    return (patches - mean) / (var + eps)**.5
+    mean, std = _patch_stats(patches, eps)
+    return (patches - mean) / std
+
+
+def denormalize_patches(normalized: torch.Tensor, reference: torch.Tensor,
+                        eps: float = 1e-6) -> torch.Tensor:
+    """Undo :func:`normalize_patches` with the statistics of ``reference`` (same shape).
+
+    Predictions of a model trained on normalized patches have no pixel scale of their own;
+    this shows them with the mean and variance of the target patch they predict.
+    """
+    mean, std = _patch_stats(reference, eps)
+    return normalized * std + mean

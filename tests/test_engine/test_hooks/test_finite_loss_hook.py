@@ -3,7 +3,7 @@ import torch
 
 from tests.helpers.tool_runs import run_train, write_images
 
-from .test_resumable_checkpoint_hook import fault_config
+from tests.helpers.training_faults import fault_config
 
 
 def test_non_finite_loss_stops_before_the_next_save(tmp_path):

@@ -7,18 +7,8 @@ import pytest
 import torch
 
 from mmsaim.engine.hooks import ResumableCheckpointHook
-from tests.helpers.tool_runs import FOLDER_CONFIG, run_train, write_images
-
-FAULTS = "custom_imports = dict(imports=['mmsaim', 'tests.helpers.training_faults'])\n"
-
-
-def fault_config(tmp_path, *hooks):
-    """The folder demo config with ``hooks`` (from tests.helpers.training_faults) added."""
-    path = tmp_path / f'faults_{len(list(tmp_path.glob("faults_*")))}.py'
-    path.write_text(f'_base_ = [{FOLDER_CONFIG!r}]\n{FAULTS}'
-                    f"custom_hooks = [dict(type='FiniteLossHook'), *{list(hooks)!r}]\n")
-    return str(path)
-
+from tests.helpers.tool_runs import run_train, write_images
+from tests.helpers.training_faults import fault_config
 
 @pytest.fixture(scope='module')
 def images(tmp_path_factory):

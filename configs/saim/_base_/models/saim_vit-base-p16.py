@@ -1,26 +1,19 @@
 # SAIM ViT-B/16: stochastic order, 12-block query stream, Gaussian (9, 1) target.
+# SAIM gives the query stream, the head and the data preprocessor the backbone's width,
+# heads, depth and patch size; set them on the backbone only.
 model = dict(
     type='SAIM',
     order='stochastic',
     explicit_masks=False,
     data_preprocessor=dict(
         type='SAIMDataPreprocessor',
-        patch_size=16,
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),
     backbone=dict(type='SAIMViT', arch='b', img_size=224, patch_size=16),
-    neck=dict(
-        type='SAIMQueryDecoder',
-        embed_dims=768,
-        num_heads=12,
-        depth=12,
-        encoder_depth=12,
-        share_encoder_blocks=False),
+    neck=dict(type='SAIMQueryDecoder', depth=12, share_encoder_blocks=False),
     head=dict(
         type='SAIMPixelHead',
-        embed_dims=768,
-        patch_size=16,
         norm_pix=True,
         blur=dict(kernel_size=9, sigma=1.0),
         loss=dict(type='PixelReconstructionLoss', criterion='L2')))

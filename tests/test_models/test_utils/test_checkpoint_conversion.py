@@ -8,44 +8,9 @@ from mmsaim.models.utils import (AutoregressiveOrder, content_mask, gaussian_ker
 from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict, mmpretrain_to_timm,
                                                        saim_release_to_mmsaim,
                                                        timm_to_mmpretrain)
-from .helpers import build_tiny_saim
+from tests.helpers.models import (BLUR, DEPTH, HEADS, IMG, PATCH, D, build_tiny_saim,
+                                  release_state_dict)
 
-D, HEADS, DEPTH, PATCH, IMG, BLUR = 32, 2, 2, 8, 32, 3  # the tiny SAIM of helpers.py
-
-
-def release_state_dict(k_bias=True, seed=0):
-    """Random weights with the release's names and shapes (timm-style, separate q, k, v).
-
-    The patch part of ``pos_embed`` is random too; its cls slot is zero, as in the release,
-    whose fixed sin-cos embedding has a zero cls row.
-    """
-    g = torch.Generator().manual_seed(seed)
-
-    def t(*shape):
-        return torch.randn(*shape, generator=g) * 0.3
-
-    pos_embed = t(1, 1 + (IMG // PATCH)**2, D)
-    pos_embed[:, 0] = 0
-    sd = {'cls_token': t(1, 1, D), 'pos_embed': pos_embed,
-          'patch_embed.proj.weight': t(D, 3, PATCH, PATCH), 'patch_embed.proj.bias': t(D),
-          'norm.weight': 1 + t(D), 'norm.bias': t(D),
-          'prediction_head.fc1.weight': t(4 * D, D), 'prediction_head.fc1.bias': t(4 * D),
-          'prediction_head.fc2.weight': t(PATCH**2 * 3, 4 * D),
-          'prediction_head.fc2.bias': t(PATCH**2 * 3),
-          'gaussian_blur.weight': gaussian_kernel2d(BLUR, 1.).expand(3, 1, BLUR, BLUR).clone()}
-    for stream in ('blocks', 'query_blocks'):
-        for i in range(DEPTH):
-            p = f'{stream}.{i}.'
-            for name in ('norm1', 'norm2'):
-                sd[p + name + '.weight'], sd[p + name + '.bias'] = 1 + t(D), t(D)
-            for name in ('q', 'k', 'v'):
-                sd[p + f'attn.{name}.weight'] = t(D, D)
-                if name != 'k' or k_bias:
-                    sd[p + f'attn.{name}.bias'] = t(D)
-            sd[p + 'attn.proj.weight'], sd[p + 'attn.proj.bias'] = t(D, D), t(D)
-            sd[p + 'mlp.fc1.weight'], sd[p + 'mlp.fc1.bias'] = t(4 * D, D), t(4 * D)
-            sd[p + 'mlp.fc2.weight'], sd[p + 'mlp.fc2.bias'] = t(D, 4 * D), t(D)
-    return sd
 
 
 def release_loss(sd, images, order):

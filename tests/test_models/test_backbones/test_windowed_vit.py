@@ -4,7 +4,7 @@ import torch
 from mmsaim.models import WindowedViT
 from mmsaim.models.backbones.windowed_vit import window_partition, window_unpartition
 from mmsaim.runner import CheckpointError
-from tests.test_models.helpers import build_tiny_saim
+from tests.helpers.models import build_tiny_saim
 
 
 def tiny_windowed(**kwargs):

@@ -7,7 +7,7 @@ from mmpretrain.registry import MODELS
 from mmsaim.models import SAIMViT
 from mmsaim.models.utils import AutoregressiveOrder, sample_order
 from mmsaim.runner import CheckpointError
-from tests.test_models.helpers import build_tiny_saim
+from tests.helpers.models import build_tiny_saim
 
 
 @pytest.mark.parametrize('img_size,patch_size,input_hw', [

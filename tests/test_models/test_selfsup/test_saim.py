@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from mmsaim.models.utils import AutoregressiveOrder, patchify, sample_order
-from .helpers import build_tiny_saim
+from tests.helpers.models import build_tiny_saim
 
 VARIANTS = {
     'separate decoder': dict(),
@@ -105,7 +105,7 @@ def test_unknown_order_in_config():
 
 def test_decoder_reading_missing_encoder_block():
     from mmpretrain.registry import MODELS
-    from .helpers import tiny_saim_cfg
+    from tests.helpers.models import tiny_saim_cfg
     cfg = tiny_saim_cfg()
     cfg['neck'].update(encoder_depth=8, depth=8)
     with pytest.raises(ValueError, match='encoder_depth'):

@@ -5,7 +5,7 @@ import os.path as osp
 import numpy as np
 from PIL import Image
 
-from .conftest import ROOT, loader_overrides, run_tool
+from tests.helpers.tool_runs import ROOT, loader_overrides, run_tool
 
 CONFIG = osp.join(ROOT, 'configs/mask_rcnn/mask-rcnn_vit-tiny-p8-saim-demo_1xb2-300it_droplets.py')
 
