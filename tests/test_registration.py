@@ -63,8 +63,8 @@ def test_downstream_names_in_mmdet_and_mmseg(tmp_path):
     from mmdet.registry import OPTIM_WRAPPER_CONSTRUCTORS as DET_CONSTRUCTORS
     from mmseg.registry import MODELS as SEG_MODELS
     from mmseg.registry import OPTIM_WRAPPER_CONSTRUCTORS as SEG_CONSTRUCTORS
-    from mmsaim.models import WindowedViT
-    assert DET_MODELS.get('SAIMWindowedViT') is WindowedViT is SEG_MODELS.get('SAIMWindowedViT')
+    from mmsaim.models import SAIMWindowedViT
+    assert DET_MODELS.get('SAIMWindowedViT') is SAIMWindowedViT is SEG_MODELS.get('SAIMWindowedViT')
     assert DET_MODELS.get('SAIMSimpleFeaturePyramid').__module__.startswith('mmsaim.')
     for registry in (DET_CONSTRUCTORS, SEG_CONSTRUCTORS):
         assert registry.get('SAIMLayerDecayOptimWrapperConstructor').__module__.startswith(

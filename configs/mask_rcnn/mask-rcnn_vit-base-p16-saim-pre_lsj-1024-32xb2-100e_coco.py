@@ -45,7 +45,10 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     constructor='SAIMLayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.7),
+    paramwise_cfg=dict(
+        layer_decay_rate=0.7,
+        flat_decay_mult=0.,  # norms and biases
+        custom_keys={k: dict(decay_mult=0.) for k in ('pos_embed', 'cls_token', 'rel_pos_bias')}),
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.1))
 
 # 100 epochs = RepeatDataset(times=4) x 25 epochs of the base; warm-up, then steps at

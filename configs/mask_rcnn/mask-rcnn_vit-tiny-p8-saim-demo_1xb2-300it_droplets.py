@@ -85,7 +85,10 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     constructor='SAIMLayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.7),
+    paramwise_cfg=dict(
+        layer_decay_rate=0.7,
+        flat_decay_mult=0.,  # norms and biases
+        custom_keys={k: dict(decay_mult=0.) for k in ('pos_embed', 'cls_token', 'rel_pos_bias')}),
     optimizer=dict(type='AdamW', lr=3e-4, betas=(0.9, 0.999), weight_decay=0.1),
     clip_grad=dict(max_norm=10.0))
 max_iters = 300

@@ -65,7 +65,10 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     constructor='SAIMLayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.65),
+    paramwise_cfg=dict(
+        layer_decay_rate=0.65,
+        flat_decay_mult=0.,  # norms and biases
+        custom_keys={k: dict(decay_mult=0.) for k in ('pos_embed', 'cls_token', 'rel_pos_bias')}),
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),

@@ -106,7 +106,10 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(
     constructor='SAIMLayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(layer_decay_rate=0.65),
+    paramwise_cfg=dict(
+        layer_decay_rate=0.65,
+        flat_decay_mult=0.,  # norms and biases
+        custom_keys={k: dict(decay_mult=0.) for k in ('pos_embed', 'cls_token', 'rel_pos_bias')}),
     optimizer=dict(type='AdamW', lr=4e-4, betas=(0.9, 0.999), weight_decay=0.05))
 max_iters = 500
 param_scheduler = [

@@ -5,13 +5,12 @@
 """
 from mmdet.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
-from ..engine.optimizers import ViTLayerDecayOptimWrapperConstructor
-from ..models.backbones.windowed_vit import WindowedViT
-from .simple_feature_pyramid import SimpleFeaturePyramid
+from ..engine.optimizers import SAIMLayerDecayOptimWrapperConstructor
+from ..models.backbones.saim_windowed_vit import SAIMWindowedViT
+from .saim_simple_feature_pyramid import SAIMSimpleFeaturePyramid
 
-MODELS.register_module('SAIMWindowedViT', module=WindowedViT)
-MODELS.register_module('SAIMSimpleFeaturePyramid', module=SimpleFeaturePyramid)
-OPTIM_WRAPPER_CONSTRUCTORS.register_module(
-    'SAIMLayerDecayOptimWrapperConstructor', module=ViTLayerDecayOptimWrapperConstructor)
+MODELS.register_module(module=SAIMWindowedViT)
+MODELS.register_module(module=SAIMSimpleFeaturePyramid)
+OPTIM_WRAPPER_CONSTRUCTORS.register_module(module=SAIMLayerDecayOptimWrapperConstructor)
 
-__all__ = ['WindowedViT', 'SimpleFeaturePyramid', 'ViTLayerDecayOptimWrapperConstructor']
+__all__ = ['SAIMWindowedViT', 'SAIMSimpleFeaturePyramid', 'SAIMLayerDecayOptimWrapperConstructor']

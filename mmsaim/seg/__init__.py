@@ -5,11 +5,10 @@ registries; the multi-scale neck is mmseg's own ``MultiLevelNeck``.
 """
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 
-from ..engine.optimizers import ViTLayerDecayOptimWrapperConstructor
-from ..models.backbones.windowed_vit import WindowedViT
+from ..engine.optimizers import SAIMLayerDecayOptimWrapperConstructor
+from ..models.backbones.saim_windowed_vit import SAIMWindowedViT
 
-MODELS.register_module('SAIMWindowedViT', module=WindowedViT)
-OPTIM_WRAPPER_CONSTRUCTORS.register_module(
-    'SAIMLayerDecayOptimWrapperConstructor', module=ViTLayerDecayOptimWrapperConstructor)
+MODELS.register_module(module=SAIMWindowedViT)
+OPTIM_WRAPPER_CONSTRUCTORS.register_module(module=SAIMLayerDecayOptimWrapperConstructor)
 
-__all__ = ['WindowedViT', 'ViTLayerDecayOptimWrapperConstructor']
+__all__ = ['SAIMWindowedViT', 'SAIMLayerDecayOptimWrapperConstructor']

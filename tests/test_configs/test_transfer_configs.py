@@ -21,7 +21,7 @@ def test_full_size_transfer_config_builds(config, scope):
             cfg.model[head].norm_cfg = dict(type='BN', requires_grad=True)  # no SyncBN on CPU
     model = registry.MODELS.build(cfg.model)
     backbone = model.backbone
-    assert type(backbone).__name__ == 'WindowedViT' and len(backbone.layers) == 12
+    assert type(backbone).__name__ == 'SAIMWindowedViT' and len(backbone.layers) == 12
     assert backbone.patch_resolution == (14, 14)  # position embeddings made at 224
     assert backbone.layers[0].attn.out_drop.drop_prob == 0  # drop path grows with depth
     assert backbone.layers[11].attn.out_drop.drop_prob == pytest.approx(0.1)
@@ -36,7 +36,7 @@ def test_full_size_transfer_config_builds(config, scope):
     if scope == 'mmdet':
         assert backbone.global_attn_indices == {2, 5, 8, 11} and backbone.window_size == 14
         assert backbone.rel_pos_bias is not None
-        assert type(model.neck).__name__ == 'SimpleFeaturePyramid' and model.neck.num_outs == 5
+        assert type(model.neck).__name__ == 'SAIMSimpleFeaturePyramid' and model.neck.num_outs == 5
         assert cfg.val_evaluator.metric == ['bbox', 'segm']
     else:
         assert list(backbone.out_indices) == [3, 5, 7, 11]

@@ -38,7 +38,7 @@ def test_upernet_trains_and_evaluates(tmp_path, demo_saim_checkpoint):
     ]
     log = run_tool('train.py', CONFIG, '--work-dir', work, '--cfg-options', *options)
     assert 'Iter(train) [2/2]' in log and 'mIoU' in log
-    assert 'WindowedViT: ' in log and 'new, not in the checkpoint' not in log  # all loaded
+    assert 'SAIMWindowedViT: ' in log and 'new, not in the checkpoint' not in log  # all loaded
     metrics_file = tmp_path / 'metrics.json'
     run_tool('test.py', CONFIG, work / 'iter_2.pth', '--work-dir', work, '--out', metrics_file,
              '--cfg-options', *options)

@@ -1,3 +1,3 @@
-from .vit_layer_decay_constructor import ViTLayerDecayOptimWrapperConstructor
+from .saim_layer_decay_constructor import SAIMLayerDecayOptimWrapperConstructor
 
-__all__ = ['ViTLayerDecayOptimWrapperConstructor']
+__all__ = ['SAIMLayerDecayOptimWrapperConstructor']

@@ -1,4 +1,4 @@
 from .saim_vit import SAIMViT
-from .windowed_vit import WindowedViT
+from .saim_windowed_vit import SAIMWindowedViT
 
-__all__ = ['SAIMViT', 'WindowedViT']
+__all__ = ['SAIMViT', 'SAIMWindowedViT']

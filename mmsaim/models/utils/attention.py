@@ -69,17 +69,21 @@ def check_supported_blocks(layers: Iterable[nn.Module], owner: str) -> None:
     """Refuse, at build time, blocks with options :func:`transformer_block` does not run.
 
     It runs mmpretrain's ``TransformerEncoderLayer`` with either FFN type, layer scale, drop
-    path and dropout, as the layer's own ``forward`` does; ``v_shortcut`` attention (which
-    that layer never builds) is refused. ``qk_scale`` needs nothing: mmpretrain's attention
-    scales by ``head_dims ** -0.5`` whatever it says, and so does this one.
+    path and dropout, as the layer's own ``forward`` does. Attention built with
+    ``v_shortcut`` or ``qk_scale`` (which that layer never builds) is refused; mmpretrain's
+    own ``qk_scale`` path divides by the scale instead of multiplying and applies dropout
+    in eval mode, so there is no behaviour to match.
     """
     for i, layer in enumerate(layers):
         if not isinstance(layer, TransformerEncoderLayer):
             raise TypeError(f'{owner}: block {i} is a {type(layer).__name__}; SAIM runs '
                             'mmpretrain TransformerEncoderLayer blocks')
-        if layer.attn.v_shortcut:
-            raise ValueError(f'{owner}: block {i} uses v_shortcut attention, which SAIM\'s '
-                             'block runner does not implement')
+        for option, used in (('v_shortcut', layer.attn.v_shortcut),
+                             ('qk_scale', layer.attn.scaled_dot_product_attention
+                              is not F.scaled_dot_product_attention)):
+            if used:
+                raise ValueError(f'{owner}: block {i} uses {option} attention, which SAIM\'s '
+                                 'block runner does not implement')
 
 
 def transformer_block(layer: TransformerEncoderLayer,

@@ -1,15 +1,15 @@
 import pytest
 import torch.nn as nn
 
-from mmsaim.engine.optimizers import ViTLayerDecayOptimWrapperConstructor
-from mmsaim.models import WindowedViT
+from mmsaim.engine.optimizers import SAIMLayerDecayOptimWrapperConstructor
+from mmsaim.models import SAIMWindowedViT
 
 
 class Detector(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.backbone = WindowedViT(
+        self.backbone = SAIMWindowedViT(
             arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=128),
             img_size=32, patch_size=8, window_size=2, global_attn_indices=(3, ),
             use_rel_pos_bias=True)
@@ -18,9 +18,11 @@ class Detector(nn.Module):
 
 def test_lr_scale_and_weight_decay_per_parameter():
     model = Detector()
-    constructor = ViTLayerDecayOptimWrapperConstructor(
+    constructor = SAIMLayerDecayOptimWrapperConstructor(
         dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1)),
-        dict(layer_decay_rate=0.5))
+        dict(layer_decay_rate=0.5, flat_decay_mult=0.,
+             custom_keys={k: dict(decay_mult=0.) for k in ('pos_embed', 'cls_token',
+                                                             'rel_pos_bias')}))
     groups = {g['param_name']: g for g in constructor(model).optimizer.param_groups}
     # 4 blocks: embeddings at depth 0, block i at i + 1, the rest at the top (5).
     assert groups['backbone.pos_embed']['lr'] == pytest.approx(1e-3 * 0.5**5)
@@ -39,7 +41,7 @@ def test_lr_scale_and_weight_decay_per_parameter():
 def test_needs_a_vit_backbone():
     model = nn.Module()
     model.backbone = nn.Conv2d(3, 3, 1)
-    constructor = ViTLayerDecayOptimWrapperConstructor(
+    constructor = SAIMLayerDecayOptimWrapperConstructor(
         dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1)), dict(layer_decay_rate=0.5))
     with pytest.raises(TypeError, match='get_layer_depth'):
         constructor(model)

@@ -1,13 +1,15 @@
 import pytest
 import torch
 
+from mmpretrain.registry import MODELS
+
 from mmsaim.models.utils import AutoregressiveOrder, patchify, sample_order
-from tests.helpers.models import build_tiny_saim
+from tests.helpers.models import build_tiny_saim, tiny_saim_cfg
 
 VARIANTS = {
     'separate decoder': dict(),
-    'shared decoder': dict(neck=dict(type='SAIMQueryDecoder', embed_dims=32, num_heads=2,
-                                     depth=4, encoder_depth=4, share_encoder_blocks=True)),
+    'shared decoder': dict(neck=dict(type='SAIMQueryDecoder', depth=4,
+                                     share_encoder_blocks=True)),
     'shallow decoder': dict(decoder_depth=2),
     'no decoder (ViT-iGPT)': dict(neck=None),
     'raster order': dict(order='raster'),
@@ -104,9 +106,29 @@ def test_unknown_order_in_config():
 
 
 def test_decoder_reading_missing_encoder_block():
-    from mmpretrain.registry import MODELS
-    from tests.helpers.models import tiny_saim_cfg
     cfg = tiny_saim_cfg()
     cfg['neck'].update(encoder_depth=8, depth=8)
     with pytest.raises(ValueError, match='encoder_depth'):
+        MODELS.build(cfg)
+
+
+def test_neck_head_and_preprocessor_take_the_backbone_settings():
+    model = build_tiny_saim(embed_dims=48, depth=3, num_heads=3, patch_size=4, img_size=16)
+    assert model.neck.attach_to == [0, 1, 2]
+    assert model.neck.layers[0].attn.num_heads == 3 and model.neck.layers[0].embed_dims == 48
+    assert model.head.patch_size == 4 and model.head.norm.normalized_shape == (48, )
+    assert model.head.predictor[-1].out_features == 4 * 4 * 3
+    assert model.data_preprocessor.patch_size == 4
+
+
+@pytest.mark.parametrize('part,setting', [('head', dict(patch_size=16)),
+                                          ('neck', dict(encoder_depth=12)),
+                                          ('data_preprocessor', dict(patch_size=16))])
+def test_inconsistent_settings_fail_at_build_naming_both(part, setting):
+    cfg = tiny_saim_cfg(patch_size=8, depth=4)
+    cfg[part] = dict(cfg.get(part) or dict(type='SAIMDataPreprocessor'), **setting)
+    key, value = next(iter(setting.items()))
+    backbone_value = {'patch_size': 8, 'encoder_depth': 4}[key]
+    with pytest.raises(ValueError, match=rf'{part}.{key}={value} but the backbone gives '
+                       rf'{backbone_value}'):
         MODELS.build(cfg)

@@ -14,7 +14,9 @@ class RelativePositionBias(nn.Module):
     """A learned bias per head for every relative offset inside a (h, w) window (BEiT-style).
 
     Zero-initialised, so a pretrained encoder starts unchanged. ``forward()`` returns
-    (heads, h * w, h * w).
+    (heads, h * w, h * w). mmpretrain's BEiT ``RelativePositionBias`` is not reused: its
+    ``forward`` always lays the table out for a ``cls`` token (h * w + 1 rows), and the
+    windows here have none.
     """
 
     def __init__(self, window: Tuple[int, int], num_heads: int):
@@ -60,7 +62,7 @@ def window_unpartition(windows: torch.Tensor, window: int, hw: Tuple[int, int]) 
     return x[:, :H, :W]
 
 
-class WindowedViT(VisionTransformer):
+class SAIMWindowedViT(VisionTransformer):
     """The SAIM encoder as a dense-prediction backbone (Li et al. 2021, "ViTDet" style).
 
     Same parameters as the pretraining encoder (``patch_embed``, ``pos_embed``, ``layers``,

@@ -4,13 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
-
-
-class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of a (B, C, H, W) map."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+from mmpretrain.models.utils import LayerNorm2d
 
 
 def _rescale(in_channels: int, scale: float) -> nn.Module:
@@ -28,7 +22,7 @@ def _rescale(in_channels: int, scale: float) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-class SimpleFeaturePyramid(BaseModule):
+class SAIMSimpleFeaturePyramid(BaseModule):
     """A feature pyramid from one plain-ViT map (Li et al. 2021 / ViTDet "simple pyramid").
 
     Each scale s in ``scales`` resamples the single-scale map (deconvolutions for s > 1,

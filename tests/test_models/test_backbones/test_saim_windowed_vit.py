@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from mmsaim.models import WindowedViT
-from mmsaim.models.backbones.windowed_vit import window_partition, window_unpartition
+from mmsaim.models import SAIMWindowedViT
+from mmsaim.models.backbones.saim_windowed_vit import window_partition, window_unpartition
 from mmsaim.runner import CheckpointError
 from tests.helpers.models import build_tiny_saim
 
@@ -11,7 +11,7 @@ def tiny_windowed(**kwargs):
     cfg = dict(arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=128),
                img_size=32, patch_size=8, drop_path_rate=0.)
     cfg.update(kwargs)
-    model = WindowedViT(**cfg)
+    model = SAIMWindowedViT(**cfg)
     model.init_weights()
     model.eval()  # mmpretrain backbones' train() returns None, so no chaining
     return model
