@@ -32,12 +32,19 @@ def build_tiny_saim(**kwargs):
 
 
 def shrink_to_tiny(model_cfg, embed_dims=32, num_heads=2, img_size=32, patch_size=8):
-    """A config's model with the same structure (depths, order, blur) but a tiny width."""
+    """A config's model with the same structure (depths, order, blur) but a tiny width.
+
+    A query stream of its own width gets half the tiny width. The blocks run eagerly:
+    compiling them is tested once, in test_block_runner.py.
+    """
     cfg = copy.deepcopy(model_cfg)
     depth = 12
     cfg.backbone.update(arch=dict(embed_dims=embed_dims, num_layers=depth, num_heads=num_heads,
                                   feedforward_channels=4 * embed_dims),
                         img_size=img_size, patch_size=patch_size)
+    if cfg.get('neck') and 'embed_dims' in cfg.neck:
+        cfg.neck.update(embed_dims=embed_dims // 2, num_heads=num_heads)
+    cfg.compile_blocks = False
     return cfg  # SAIM gives the neck, head and data preprocessor the backbone's settings
 
 
