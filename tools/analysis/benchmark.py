@@ -8,7 +8,7 @@ In one process, on the same random images, each variant is built from the ImageN
 (``--config``; its arch, image and patch size replaced, a query stream as deep as the
 encoder) with the same seed, and takes ``--warmup`` full training steps (forward, backward,
 optimizer, through mmengine's optimizer wrapper as the Runner builds it from the config;
-compilation happens here), then ``--steps`` timed ones:
+compilation happens here), then ``--steps`` timed ones, of which the median counts:
 
 - ``causal``: SAIM's default path, eager, the config's AdamW unfused;
 - ``compiled``: regional ``torch.compile`` of the blocks (``compile_blocks=True``);
@@ -41,6 +41,7 @@ import logging
 import os
 import os.path as osp
 import platform
+import statistics
 import sys
 import time
 import traceback
@@ -96,7 +97,8 @@ def parse_args():
     parser.add_argument('--img-size', type=int, default=224)
     parser.add_argument('--patch-size', type=int, default=16)
     parser.add_argument('--batch-size', type=int, default=256)
-    parser.add_argument('--steps', type=int, default=10, help='timed steps per variant')
+    parser.add_argument('--steps', type=int, default=10,
+                        help='timed steps per variant (their median is reported)')
     parser.add_argument('--warmup', type=int, default=3,
                         help='untimed steps first, at least 1 (compilation, allocator)')
     parser.add_argument('--amp', default=None, choices=['none', 'fp16', 'bf16'],
@@ -199,7 +201,8 @@ def train_step(model, optim_wrapper, images):
 
 
 def measure(model, optim_wrapper, images, args, device):
-    """Warm-up then timed training steps: seconds per step, peak memory, first loss."""
+    """Warm-up then timed training steps: the median seconds per step (robust to a
+    machine shared with other work), every step's time, peak memory, first loss."""
     start = time.perf_counter()
     for i in range(args.warmup):
         loss = train_step(model, optim_wrapper, images)
@@ -209,14 +212,16 @@ def measure(model, optim_wrapper, images, args, device):
     warmup_s = time.perf_counter() - start
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats(device)
-    start = time.perf_counter()
+    times = []
     for _ in range(args.steps):
+        start = time.perf_counter()
         train_step(model, optim_wrapper, images)
-    synchronize(device)
-    step_s = (time.perf_counter() - start) / args.steps
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    step_s = statistics.median(times)
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
     return dict(step_s=step_s, images_per_s=images.shape[0] / step_s, peak_mib=peak,
-                warmup_s=warmup_s, first_loss=first_loss)
+                warmup_s=warmup_s, first_loss=first_loss, step_times_s=times)
 
 
 def train_gflop_per_image(model_cfg, args):
@@ -366,8 +371,8 @@ def main():
         matmul_bf16_tflops=matmul, variants=results, targets=checks)
     header = (f"{report['date']}, {report['hardware']}, torch {torch.__version__}: "
               f'arch {args.arch}, {args.img_size} px, patch {args.patch_size}, batch '
-              f'{args.batch_size}, amp {args.amp}, {args.steps} timed steps after '
-              f'{args.warmup}' + ('' if matmul is None else
+              f'{args.batch_size}, amp {args.amp}, median of {args.steps} timed steps after '
+              f'{args.warmup} warm-up' + ('' if matmul is None else
                                   f'; bf16 matmul {matmul:.1f} TFLOP/s'))
     print_table(results, checks, header)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
