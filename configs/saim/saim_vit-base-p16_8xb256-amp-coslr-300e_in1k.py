@@ -6,12 +6,20 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 
+# Speed (docs/benchmark.md): regional torch.compile of both streams' blocks, and fused AdamW
+# below; both compute what the plain path computes (tests/test_models/test_utils/). Turn off
+# with --cfg-options model.compile_blocks=False optim_wrapper.optimizer.fused=False. For
+# memory: model.checkpoint_every=1 (every block) or k; model.residual_in_autocast_dtype=True
+# keeps the residual stream in fp16 (see docs/benchmark.md for its error).
+model = dict(compile_blocks=True, checkpoint_every=0, residual_in_autocast_dtype=False)
+
 # AdamW, base lr 2e-4 per 256 images, no weight decay on norms, biases and embeddings.
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(
-        type='AdamW', lr=2e-4 * 2048 / 256, betas=(0.9, 0.95), weight_decay=0.05),
+        type='AdamW', lr=2e-4 * 2048 / 256, betas=(0.9, 0.95), weight_decay=0.05,
+        fused=True),
     paramwise_cfg=dict(
         custom_keys={
             'ln': dict(decay_mult=0.),

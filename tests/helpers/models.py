@@ -9,7 +9,7 @@ from mmsaim.models.utils import gaussian_kernel2d
 
 
 def tiny_saim_cfg(embed_dims=32, depth=4, num_heads=2, img_size=32, patch_size=8,
-                  decoder_depth=None, **model_kwargs):
+                  decoder_depth=None, backbone_kwargs=None, **model_kwargs):
     decoder_depth = depth if decoder_depth is None else decoder_depth
     cfg = dict(
         type='SAIM',
@@ -17,7 +17,7 @@ def tiny_saim_cfg(embed_dims=32, depth=4, num_heads=2, img_size=32, patch_size=8
             type='SAIMViT',
             arch=dict(embed_dims=embed_dims, num_layers=depth, num_heads=num_heads,
                       feedforward_channels=4 * embed_dims),
-            img_size=img_size, patch_size=patch_size),
+            img_size=img_size, patch_size=patch_size, **(backbone_kwargs or {})),
         neck=dict(type='SAIMQueryDecoder', depth=decoder_depth),
         head=dict(type='SAIMPixelHead', blur=dict(kernel_size=3, sigma=1.)))
     cfg.update(model_kwargs)
@@ -32,12 +32,19 @@ def build_tiny_saim(**kwargs):
 
 
 def shrink_to_tiny(model_cfg, embed_dims=32, num_heads=2, img_size=32, patch_size=8):
-    """A config's model with the same structure (depths, order, blur) but a tiny width."""
+    """A config's model with the same structure (depths, order, blur) but a tiny width.
+
+    A query stream of its own width gets half the tiny width. The blocks run eagerly:
+    compiling them is tested once, in test_block_runner.py.
+    """
     cfg = copy.deepcopy(model_cfg)
     depth = 12
     cfg.backbone.update(arch=dict(embed_dims=embed_dims, num_layers=depth, num_heads=num_heads,
                                   feedforward_channels=4 * embed_dims),
                         img_size=img_size, patch_size=patch_size)
+    if cfg.get('neck') and 'embed_dims' in cfg.neck:
+        cfg.neck.update(embed_dims=embed_dims // 2, num_heads=num_heads)
+    cfg.compile_blocks = False
     return cfg  # SAIM gives the neck, head and data preprocessor the backbone's settings
 
 
@@ -77,3 +84,33 @@ def release_state_dict(k_bias=True, seed=0):
             sd[p + 'mlp.fc1.weight'], sd[p + 'mlp.fc1.bias'] = t(4 * D, D), t(4 * D)
             sd[p + 'mlp.fc2.weight'], sd[p + 'mlp.fc2.bias'] = t(D, 4 * D), t(D)
     return sd
+
+
+def twin(reference, **kwargs):
+    """A tiny SAIM built with ``kwargs`` (e.g. speed options) and ``reference``'s weights."""
+    model = build_tiny_saim(**kwargs)
+    model.load_state_dict(reference.state_dict())
+    return model
+
+
+def step_loss_and_grads(model, images, order, autocast_dtype=None):
+    """Loss (float64) and every parameter's gradient (float64) of one step on ``images``
+    under ``order`` (an AutoregressiveOrder), optionally under CPU autocast."""
+    model.zero_grad(set_to_none=True)
+    with torch.autocast('cpu', dtype=autocast_dtype or torch.float32,
+                        enabled=autocast_dtype is not None):
+        loss = model.head.loss(model.predict_features(images, order), images)
+    loss.backward()
+    grads = {name: p.grad.double() for name, p in model.named_parameters()
+             if p.grad is not None}
+    return loss.detach().double(), grads
+
+
+def assert_same_step(expected, actual, rtol=1e-5, atol=1e-6):
+    """Two ``step_loss_and_grads`` results agree: loss and every gradient."""
+    (loss_e, grads_e), (loss_a, grads_a) = expected, actual
+    torch.testing.assert_close(loss_a, loss_e, rtol=rtol, atol=0)
+    assert grads_a.keys() == grads_e.keys() and len(grads_e) > 10
+    for name, grad in grads_e.items():
+        torch.testing.assert_close(grads_a[name], grad, rtol=rtol, atol=atol,
+                                   msg=lambda m: f'{name}: {m}')

@@ -5,17 +5,19 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import MODELS
 
-from tests.helpers.models import shrink_to_tiny
+from tests.helpers.models import build_tiny_saim, shrink_to_tiny
 from tests.helpers.tool_runs import ROOT
 
 ABLATIONS = sorted(glob.glob(osp.join(ROOT, 'configs/saim/ablations/*.py')))
+LIGHT = [path for path in ABLATIONS if '_light-' in path]  # light query streams (not Table 3)
 MAIN = sorted(glob.glob(osp.join(ROOT, 'configs/saim/saim_vit-*_in1k.py')))
 
 
 def test_one_config_per_ablation_row():
-    assert len(ABLATIONS) == 9  # SAIM.md, section 3
+    assert len(ABLATIONS) - len(LIGHT) == 9  # SAIM.md, section 3
 
 
 @pytest.mark.parametrize('path', ABLATIONS, ids=osp.basename)
@@ -64,6 +66,26 @@ def test_ablation_row_settings(tag):
     assert actual_blur == blur
 
 
+LIGHT_ROWS = {  # file tag -> (query stream width, heads, encoder blocks read, 0-based)
+    'light-dec12-w384': (384, 6, list(range(12))),
+    'light-dec4': (768, 12, [2, 5, 8, 11]),
+    'light-dec4-w384': (384, 6, [2, 5, 8, 11]),
+}
+
+
+@pytest.mark.parametrize('tag', list(LIGHT_ROWS))
+def test_light_stream_settings(tag):
+    path = osp.join(ROOT, f'configs/saim/ablations/saim_vit-base-p16_{tag}_8xb256-amp-'
+                    'coslr-300e_in1k.py')
+    assert path in LIGHT
+    model = MODELS.build(Config.fromfile(path).model)
+    width, heads, attach_to = LIGHT_ROWS[tag]
+    assert (model.neck.embed_dims, model.neck.layers[0].attn.num_heads) == (width, heads)
+    assert model.neck.attach_to == attach_to and model.head.norm.normalized_shape == (width, )
+    assert (model.neck.context_projs is None) == (width == 768)
+    assert model.order == 'stochastic' and model.head.blur is not None
+
+
 @pytest.mark.parametrize('path', MAIN, ids=osp.basename)
 def test_main_configs_build(path):
     cfg = Config.fromfile(path)
@@ -72,3 +94,35 @@ def test_main_configs_build(path):
     model = MODELS.build(cfg.model)
     depth = len(model.backbone.layers)
     assert depth in (12, 24) and model.neck.attach_to == list(range(depth))
+    # The fastest exact setting (docs/benchmark.md): compiled blocks and fused AdamW.
+    assert model.run_block.compile_cfg == dict(dynamic=False)
+    assert model.run_block.checkpoint_every == 0
+    assert not model.run_block.residual_in_autocast_dtype
+    assert cfg.optim_wrapper.optimizer.fused
+
+
+def test_fused_adamw_of_the_configs_steps_as_the_unfused_one():
+    """The configs' optimizer (parameter groups included), fused and not, on CPU.
+
+    Except the key bias (the middle third of ``qkv.bias``): softmax ignores it, so its
+    gradient is rounding noise, which Adam scales up differently in any two implementations.
+    """
+    cfg = Config.fromfile(MAIN[0]).optim_wrapper
+    cfg.update(type='OptimWrapper')  # AmpOptimWrapper needs CUDA
+    cfg.pop('loss_scale')
+    models = []
+    for fused in (True, False):
+        torch.manual_seed(0)
+        model = build_tiny_saim()
+        cfg.optimizer.fused = fused
+        optim_wrapper = build_optim_wrapper(model, cfg)
+        for step in range(3):
+            torch.manual_seed(step)
+            images = torch.randn(2, 3, 32, 32)
+            optim_wrapper.update_params(model.loss(images, [])['loss'])
+        models.append({name: torch.cat(value.chunk(3)[::2]) if name.endswith('qkv.bias')
+                       else value for name, value in model.state_dict().items()})
+    for name, value in models[1].items():
+        torch.testing.assert_close(models[0][name], value, rtol=1e-5, atol=1e-6, msg=name)
+    assert not torch.equal(models[0]['neck.layers.0.attn.qkv.weight'],
+                           build_tiny_saim().state_dict()['neck.layers.0.attn.qkv.weight'])

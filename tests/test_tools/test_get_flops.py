@@ -42,3 +42,14 @@ def test_command_line_on_the_demo_config(capsys):
     D, blocks = 192, 6 * (4 * 192 + 4 * 192 * 192 + 4 * 192 + 2 * 4 * 192 * 192 + 5 * 192)
     params = (D * 3 * 64 + D) + D + 65 * D + blocks + 2 * D
     assert 'encoder (plain ViT forward): ' in out and f'{params / 1e6:.4g} M parameters' in out
+
+
+def test_config_with_compiled_blocks(tmp_path, capsys):
+    """Compiled blocks compute what the eager ones do; the tool counts the eager ones
+    (FX cannot trace a dynamo-optimized function)."""
+    config = tmp_path / 'compiled.py'
+    config.write_text(f"_base_ = '{osp.join(ROOT, DEMO)}'\nmodel = dict(compile_blocks=True)\n")
+    run_tool('analysis/get_flops.py', str(config))
+    compiled = capsys.readouterr().out.split('\n', 1)[1]
+    run_tool('analysis/get_flops.py', osp.join(ROOT, DEMO))
+    assert capsys.readouterr().out.split('\n', 1)[1] == compiled

@@ -48,12 +48,17 @@ class Traced(nn.Module):
         return self.fn(images)
 
 
+def pretraining_loss(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """images -> the loss of one pretraining step of a self-supervised model (SAIM, MAE)."""
+    return lambda images: model.loss(images, [])['loss']
+
+
 def parts_to_count(model: nn.Module) -> List[Tuple[str, nn.Module, Callable]]:
     """``(name, module owning the parameters, images -> output)`` for each count."""
     if type(model).__name__ == 'SAIM':
         return [('encoder (plain ViT forward)', model.backbone, model.backbone),
                 ('pretraining step (both streams, head, loss)', model,
-                 lambda images: model.loss(images, [])['loss'])]
+                 pretraining_loss(model))]
     return [('extract_feat', model, model.extract_feat)]
 
 
@@ -74,6 +79,8 @@ def main():
     args = parser.parse_args()
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    if cfg.model.get('compile_blocks'):  # the same arithmetic, in a form the tracer reads
+        cfg.model.compile_blocks = False
     model = MODELS.build(cfg.model)
     model.eval()
     shape = args.shape or getattr(model.backbone, 'img_size', (224, 224))

@@ -1,12 +1,13 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
+from mmcv.cnn.bricks import DropPath
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
-from ..utils import (AutoregressiveOrder, check_divisible, check_supported_blocks,
-                     load_pretrained_encoder, split_pretrained, transformer_block)
+from ..utils import (AutoregressiveOrder, BlockRunner, check_divisible,
+                     check_supported_blocks, load_pretrained_encoder, split_pretrained)
 
 
 @MODELS.register_module()
@@ -56,6 +57,11 @@ class SAIMViT(VisionTransformer):
                          norm_cfg=norm_cfg, with_cls_token=True, **kwargs)
         self.patch_size = patch_size
         check_supported_blocks(self.layers, type(self).__name__)
+        # mmpretrain gives each block its drop-path rate as a NumPy scalar, which
+        # torch.compile takes for a tensor (a graph break at `if drop_prob == 0.`).
+        for module in self.layers.modules():
+            if isinstance(module, DropPath):
+                module.drop_prob = float(module.drop_prob)
 
     def init_weights(self) -> None:
         """Sin-cos position embeddings, xavier patch projection, cls token N(0, 0.02).
@@ -77,23 +83,32 @@ class SAIMViT(VisionTransformer):
             load_pretrained_encoder(self, **pretrained, keep_own_pos_embed=True)
             self.init_cfg = dict(type='Pretrained', **pretrained)
 
-    def patch_pos_embed(self, patch_resolution: Tuple[int, int]) -> torch.Tensor:
-        """Fixed sin-cos embeddings of the patch grid (1, h * w, D), without the cls slot."""
-        if tuple(patch_resolution) == tuple(self.patch_resolution):
+    def patch_pos_embed(self, patch_resolution: Tuple[int, int],
+                        embed_dims: Optional[int] = None) -> torch.Tensor:
+        """Fixed sin-cos embeddings of the patch grid (1, h * w, C), without the cls slot.
+
+        ``C`` is ``embed_dims``, by default the encoder's width D (then, at the pretraining
+        grid, the encoder's own ``pos_embed``); a narrower query stream asks for its width.
+        """
+        embed_dims = embed_dims or self.embed_dims
+        if (embed_dims == self.embed_dims
+                and tuple(patch_resolution) == tuple(self.patch_resolution)):
             return self.pos_embed[:, self.num_extra_tokens:]
         return build_2d_sincos_position_embedding(
-            patch_resolution, self.embed_dims).to(self.pos_embed)
+            patch_resolution, embed_dims).to(self.pos_embed)
 
     def forward(self,
                 x: torch.Tensor,
-                order: Optional[AutoregressiveOrder] = None
-                ) -> Tuple[torch.Tensor, ...]:
+                order: Optional[AutoregressiveOrder] = None,
+                run_block: Optional[BlockRunner] = None) -> Tuple[torch.Tensor, ...]:
         """Encode images.
 
         Args:
             x (Tensor): (B, 3, H, W) normalized images.
             order (AutoregressiveOrder, optional): the step's prediction order. Without it the
                 model is a plain ViT and returns ``VisionTransformer``'s outputs.
+            run_block (BlockRunner, optional): how the blocks run with ``order`` (compiled,
+                checkpointed); defaults to plainly.
 
         Returns:
             tuple[Tensor]: with ``order``, the output of every block, (B, 1 + N, D) each, laid
@@ -110,9 +125,11 @@ class SAIMViT(VisionTransformer):
         # The cls position slot is all zeros, so cls enters as the bare learned token.
         cls_token = self.cls_token.expand(x.shape[0], -1, -1)
         tokens = self.pre_norm(self.drop_after_pos(order.content_sequence(cls_token, patches)))
+        run_block = run_block or BlockRunner()
+        tokens = run_block.residual(tokens)
         attention = order.content_attention()
         hidden_states = []
-        for layer in self.layers:
-            tokens = transformer_block(layer, tokens, **attention)
+        for i, layer in enumerate(self.layers):
+            tokens = run_block(i, layer, tokens, **attention)
             hidden_states.append(tokens)
         return tuple(hidden_states)

@@ -6,7 +6,7 @@ from mmengine.model import BaseModule
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 
-from ..utils import AutoregressiveOrder, check_supported_blocks, transformer_block
+from ..utils import AutoregressiveOrder, BlockRunner, check_supported_blocks
 
 
 @MODELS.register_module()
@@ -23,11 +23,18 @@ class SAIMQueryDecoder(BaseModule):
     ``share_encoder_blocks=True`` runs the query stream with the weights of the encoder block
     it reads (the two-stream, XLNet-style ablation) and owns no parameters.
 
+    A light query stream is shallower (``depth`` < M: evenly spaced encoder blocks) and/or
+    narrower: with ``embed_dims`` D_q below the encoder's ``encoder_dims`` D, block k first
+    projects the states it reads to D_q (``context_projs[k]``, a linear layer, as MAE's
+    decoder projects the encoder's output), and the queries are the fixed sin-cos position
+    embeddings of width D_q.
+
     Args:
-        embed_dims (int): width D, as the encoder. Defaults to 768.
+        embed_dims (int): the query stream's width D_q. Defaults to 768.
         num_heads (int): Defaults to 12.
         depth (int): number of query blocks M_d. Defaults to 12.
         encoder_depth (int): number of encoder blocks M. Defaults to 12.
+        encoder_dims (int, optional): the encoder's width D; defaults to ``embed_dims``.
         attach_to (Sequence[int], optional): 0-based encoder block read by each query block;
             defaults to ``k * M / M_d - 1`` for k = 1..M_d.
         mlp_ratio (float): Defaults to 4.
@@ -35,8 +42,8 @@ class SAIMQueryDecoder(BaseModule):
         norm_cfg (dict): Defaults to LN with eps 1e-6.
         init_cfg (dict, optional): Defaults to None.
 
-    Shapes: queries (B, N, D), the encoder's hidden states (B, 1 + N, D) each -> (B, N, D),
-    laid out as the step's :class:`AutoregressiveOrder` lays them out.
+    Shapes: queries (B, N, D_q), the encoder's hidden states (B, 1 + N, D) each ->
+    (B, N, D_q), laid out as the step's :class:`AutoregressiveOrder` lays them out.
     """
 
     def __init__(self,
@@ -44,12 +51,21 @@ class SAIMQueryDecoder(BaseModule):
                  num_heads: int = 12,
                  depth: int = 12,
                  encoder_depth: int = 12,
+                 encoder_dims: Optional[int] = None,
                  attach_to: Optional[Sequence[int]] = None,
                  mlp_ratio: float = 4.,
                  share_encoder_blocks: bool = False,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        encoder_dims = encoder_dims or embed_dims
+        if embed_dims % num_heads:
+            raise ValueError(f'embed_dims={embed_dims} is not a multiple of '
+                             f'num_heads={num_heads}; give the query stream a num_heads '
+                             'that divides its width')
+        if share_encoder_blocks and embed_dims != encoder_dims:
+            raise ValueError(f'share_encoder_blocks=True runs the encoder blocks, of width '
+                             f'{encoder_dims}; leave embed_dims={embed_dims} out')
         if attach_to is None:
             if encoder_depth % depth:
                 raise ValueError(f'depth={depth} does not divide encoder_depth='
@@ -59,7 +75,11 @@ class SAIMQueryDecoder(BaseModule):
             raise ValueError(f'attach_to={list(attach_to)} must name {depth} encoder blocks '
                              f'in [0, {encoder_depth})')
         self.attach_to = list(attach_to)
+        self.embed_dims = embed_dims
         self.share_encoder_blocks = share_encoder_blocks
+        # Only a narrower stream has projections: the default keeps its parameter names.
+        self.context_projs = None if embed_dims == encoder_dims else nn.ModuleList(
+            nn.Linear(encoder_dims, embed_dims) for _ in range(depth))
         if share_encoder_blocks:
             self.layers = None
         else:
@@ -73,8 +93,8 @@ class SAIMQueryDecoder(BaseModule):
 
     def init_weights(self) -> None:
         super().init_weights()
-        if self.init_cfg is None and self.layers is not None:
-            for m in self.layers.modules():
+        if self.init_cfg is None:
+            for m in self.modules():
                 if isinstance(m, nn.Linear):
                     nn.init.xavier_uniform_(m.weight)
                     if m.bias is not None:
@@ -84,15 +104,19 @@ class SAIMQueryDecoder(BaseModule):
                 queries: torch.Tensor,
                 hidden_states: Sequence[torch.Tensor],
                 order: AutoregressiveOrder,
-                encoder_layers: Optional[nn.ModuleList] = None) -> torch.Tensor:
+                encoder_layers: Optional[nn.ModuleList] = None,
+                run_block: Optional[BlockRunner] = None) -> torch.Tensor:
         """Run the query stream.
 
         Args:
-            queries (Tensor): (B, N, D), ``order.query_sequence`` of the position embeddings.
+            queries (Tensor): (B, N, D_q), ``order.query_sequence`` of the position
+                embeddings of width D_q.
             hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D).
             order (AutoregressiveOrder): the step's order (layout and attention).
             encoder_layers (nn.ModuleList, optional): the encoder's blocks; required when
                 ``share_encoder_blocks``.
+            run_block (BlockRunner, optional): how the blocks run (compiled, checkpointed);
+                defaults to plainly.
         """
         if self.share_encoder_blocks:
             if encoder_layers is None:
@@ -100,8 +124,12 @@ class SAIMQueryDecoder(BaseModule):
             layers = [encoder_layers[m] for m in self.attach_to]
         else:
             layers = self.layers
+        run_block = run_block or BlockRunner()
         attention = order.query_attention()
-        g = queries
-        for layer, m in zip(layers, self.attach_to):
-            g = transformer_block(layer, g, order.query_context(hidden_states[m]), **attention)
+        g = run_block.residual(queries)
+        for k, (layer, m) in enumerate(zip(layers, self.attach_to)):
+            context = order.query_context(hidden_states[m])
+            if self.context_projs is not None:
+                context = self.context_projs[k](context)
+            g = run_block(k, layer, g, context, **attention)
         return g

@@ -1,11 +1,11 @@
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import ORDER_MODES, AutoregressiveOrder, patch_grid, sample_order
+from ..utils import ORDER_MODES, AutoregressiveOrder, BlockRunner, patch_grid, sample_order
 
 
 def _take_from_backbone(cfg: dict, name: str, derived: dict) -> dict:
@@ -24,12 +24,14 @@ def shared_settings(backbone, neck: Optional[dict], head: dict,
                     data_preprocessor: dict) -> Tuple[Optional[dict], dict, dict]:
     """The neck, head and data preprocessor configs with the backbone's settings filled in.
 
-    The query stream takes the encoder's width, heads and depth; the head takes the width of
-    whatever feeds it and the patch size and channels; the data preprocessor the patch size.
+    The query stream takes the encoder's width and depth, and its own width and heads
+    default to the encoder's; the head takes the width of whatever feeds it and the patch size
+    and channels; the data preprocessor the patch size.
     """
     width = backbone.embed_dims
     if neck is not None and not isinstance(neck, torch.nn.Module):
-        neck = _take_from_backbone(neck, 'neck', dict(encoder_depth=backbone.num_layers))
+        neck = _take_from_backbone(neck, 'neck', dict(encoder_depth=backbone.num_layers,
+                                                      encoder_dims=width))
         neck.setdefault('embed_dims', width)
         neck.setdefault('num_heads', backbone.arch_settings['num_heads'])
         if not neck.get('share_encoder_blocks'):
@@ -67,6 +69,13 @@ class SAIM(BaseSelfSupervisor):
         order (str): ``'stochastic'`` (default) or ``'raster'``.
         explicit_masks (bool): run the reference attention with explicit per-sample masks
             instead of causal attention on the permuted sequence. Defaults to False.
+        compile_blocks (bool | dict): regional ``torch.compile`` of the blocks of both
+            streams (:class:`BlockRunner`; a dict is ``torch.compile``'s arguments).
+            Defaults to False.
+        checkpoint_every (int): activation checkpoints in every k-th block of both streams;
+            0 (default) none, 1 every block.
+        residual_in_autocast_dtype (bool): under autocast, keep both streams' residual
+            additions in the autocast dtype instead of fp32. Defaults to False.
         data_preprocessor (dict, optional): Defaults to :class:`SAIMDataPreprocessor`.
         init_cfg (dict, optional): Defaults to None.
     """
@@ -77,6 +86,9 @@ class SAIM(BaseSelfSupervisor):
                  neck: Optional[dict] = None,
                  order: str = 'stochastic',
                  explicit_masks: bool = False,
+                 compile_blocks: Union[bool, dict] = False,
+                 checkpoint_every: int = 0,
+                 residual_in_autocast_dtype: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         if order not in ORDER_MODES:
@@ -88,6 +100,8 @@ class SAIM(BaseSelfSupervisor):
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
         self.explicit_masks = explicit_masks
+        self.run_block = BlockRunner(compile_blocks, checkpoint_every,
+                                     residual_in_autocast_dtype)
         # Fixed sin-cos positions; the final norm is outside the pretraining graph.
         self.backbone.pos_embed.requires_grad_(False)
         if self.backbone.final_norm:
@@ -108,12 +122,12 @@ class SAIM(BaseSelfSupervisor):
     def predict_features(self, images: torch.Tensor,
                          order: AutoregressiveOrder) -> torch.Tensor:
         """(B, C, H, W) images -> (B, N, D) features that predict each patch, in patch order."""
-        hidden_states = self.backbone(images, order)
+        hidden_states = self.backbone(images, order, self.run_block)
         if self.with_neck:
             pos_embed = self.backbone.patch_pos_embed(
-                patch_grid(images.shape, self.backbone.patch_size))
+                patch_grid(images.shape, self.backbone.patch_size), self.neck.embed_dims)
             feats = self.neck(order.query_sequence(pos_embed), hidden_states, order,
-                              self.backbone.layers)
+                              self.backbone.layers, self.run_block)
         else:
             feats = order.predecessors(hidden_states[-1])
         return order.to_patch_order(feats)

@@ -1,0 +1,55 @@
+"""tools/analysis/benchmark.py on CPU: every variant in one process, ratios of measured times."""
+import json
+import os.path as osp
+import sys
+from unittest import mock
+
+import pytest
+
+from tests.helpers.tool_runs import ROOT, import_tool
+
+benchmark = import_tool('analysis/benchmark.py')
+SAME_MODEL = ('compiled', 'explicit', 'checkpoint-all', 'checkpoint-k', 'fused-adamw', 'config')
+TINY = dict(embed_dims=32, num_layers=3, num_heads=2, feedforward_channels=128)
+
+
+def run_benchmark(*args):
+    with mock.patch.object(sys, 'argv', ['benchmark.py', *map(str, args)]):
+        benchmark.main()
+
+
+def test_every_variant_on_cpu(tmp_path, capsys, monkeypatch):
+    """``--arch t`` with 3 blocks of width 32 instead of 12 of 192, to take seconds."""
+    monkeypatch.setattr(benchmark, 'encoder_settings', lambda arch: dict(TINY))
+    out = tmp_path / 'benchmark.json'
+    run_benchmark('--arch', 't', '--img-size', '32', '--batch-size', '2', '--steps', '1',
+                  '--warmup', '1', '--compile-backend', 'aot_eager', '--out', out)
+    printed = capsys.readouterr().out
+    report = json.loads(out.read_text())
+    runs = report['variants']
+    assert list(runs) == list(benchmark.VARIANTS)
+    assert runs.pop('residual-lowp')['skipped'].startswith('no autocast')  # fp32 on CPU
+    assert not [name for name, r in runs.items() if 'error' in r]
+    # One model, images and order for the SAIM variants: the same first loss (fp32).
+    for name in SAME_MODEL:
+        assert runs[name]['first_loss'] == pytest.approx(runs['causal']['first_loss'],
+                                                         rel=1e-5), name
+    assert runs['config']['switches'] == dict(explicit_masks=False, compile_blocks=True,
+                                              checkpoint_every=0,
+                                              residual_in_autocast_dtype=False)
+    assert runs['config']['fused_adamw'] and not runs['causal']['fused_adamw']
+    causal, light, mae = runs['causal'], runs['light'], runs['mae']
+    assert causal['speedup_vs_causal'] == 1 and runs['explicit']['throughput_vs_explicit'] == 1
+    assert light['step_vs_mae'] == pytest.approx(light['step_s'] / mae['step_s'])
+    assert causal['tflops'] == pytest.approx(
+        causal['train_gflop_per_image'] * causal['images_per_s'] / 1e3)
+    assert 0 < light['train_gflop_per_image'] < causal['train_gflop_per_image']
+    assert causal['peak_mib'] is None and report['matmul_bf16_tflops'] is None  # CUDA only
+    assert all(check['met'] is None for check in report['targets'].values())
+    assert '| causal | ' in printed and 'GPU targets' in printed
+    assert not osp.exists(osp.join(ROOT, 'tools/analysis/attention_paths_benchmark.py'))
+
+
+def test_amp_needs_cuda():
+    with pytest.raises(SystemExit):
+        run_benchmark('--device', 'cpu', '--amp', 'bf16')

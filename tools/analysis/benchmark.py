@@ -1,0 +1,385 @@
+"""Step time, peak memory and FLOP rate of SAIM's settings next to mmpretrain's MAE, in one run.
+
+    python tools/analysis/benchmark.py [--arch b] [--img-size 224] [--batch-size 256]
+        [--steps 10] [--warmup 3] [--amp fp16] [--variants causal explicit ...]
+        [--out work_dirs/benchmark.json]
+
+In one process, on the same random images, each variant is built from the ImageNet config
+(``--config``; its arch, image and patch size replaced, a query stream as deep as the
+encoder) with the same seed, and takes ``--warmup`` full training steps (forward, backward,
+optimizer, through mmengine's optimizer wrapper as the Runner builds it from the config;
+compilation happens here), then ``--steps`` timed ones, of which the median counts:
+
+- ``causal``: SAIM's default path, eager, the config's AdamW unfused;
+- ``compiled``: regional ``torch.compile`` of the blocks (``compile_blocks=True``);
+- ``explicit``: the explicit-mask reference path;
+- ``checkpoint-all`` and ``checkpoint-k``: activation checkpoints in every block and in
+  every ``--checkpoint-every``-th block;
+- ``residual-lowp``: the residual stream in the autocast dtype (only under ``--amp``);
+- ``fused-adamw``: ``fused=True`` AdamW;
+- ``config``: every switch and the optimizer exactly as the config ships them;
+- ``light`` and ``light-config``: a light query stream, ``--light-dims`` wide (default half
+  the encoder's width, the encoder's head width) and ``--light-depth`` deep (default a third
+  of the encoder's depth, evenly spaced), eager and with the config's switches;
+- ``mae``: mmpretrain's MAE (``MAE``, ``MAEViT`` with the same encoder, mask ratio 0.75,
+  ``MAEPretrainDecoder`` 512 wide and 8 deep, ``MAEPretrainHead``: mmpretrain's own ViT-B
+  recipe), eager, the same optimizer as ``causal``.
+
+FLOPs per image are counted by ``get_flops.py`` (mmengine's counter, one multiply-add = 2
+FLOPs here, attention counted in full as the explicit path computes it) for one forward
+pass and tripled for forward + backward. On CUDA the tool also measures the peak memory of
+the timed steps and the rate of a bf16 matrix product (8192^3) in the same run, and reports
+each variant's achieved FLOP rate as a fraction of it. It prints a markdown table with the
+ratios and the GPU targets, and writes everything as JSON.
+"""
+import argparse
+import copy
+import datetime
+import gc
+import json
+import logging
+import os
+import os.path as osp
+import platform
+import statistics
+import sys
+import time
+import traceback
+
+import mmpretrain
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+
+import mmsaim  # noqa: F401  (registrations)
+from mmsaim.models.backbones import SAIMViT
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
+from get_flops import count, pretraining_loss  # noqa: E402
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = osp.join(ROOT, 'configs/saim/saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
+MAE_MODEL = osp.join(osp.dirname(mmpretrain.__file__),
+                     '.mim/configs/_base_/models/mae_vit-base-p16.py')
+MATMUL_SIZE = 8192
+# variant -> (model, SAIM switches, fused AdamW); 'config' takes both from the config.
+VARIANTS = {
+    'causal': ('saim', {}, False),
+    'compiled': ('saim', dict(compile_blocks=True), False),
+    'explicit': ('saim', dict(explicit_masks=True), False),
+    'checkpoint-all': ('saim', dict(checkpoint_every=1), False),
+    'checkpoint-k': ('saim', 'checkpoint-k', False),
+    'residual-lowp': ('saim', dict(residual_in_autocast_dtype=True), False),
+    'fused-adamw': ('saim', {}, True),
+    'config': ('saim', 'config', 'config'),
+    'light': ('light', {}, False),
+    'light-config': ('light', 'config', 'config'),
+    'mae': ('mae', {}, False),
+}
+SWITCHES = ('explicit_masks', 'compile_blocks', 'checkpoint_every', 'residual_in_autocast_dtype')
+TARGETS = {  # the GPU targets of issue 12 (ViT-B/16, 224 px, batch 256, AMP)
+    'config throughput / explicit throughput >= 2.5': ('throughput_vs_explicit', 'config',
+                                                      lambda r: r >= 2.5),
+    'lowest causal peak memory / explicit <= 0.5': ('memory_vs_explicit', 'lowest',
+                                                     lambda r: r <= 0.5),
+    'config FLOP rate / bf16 matmul rate >= 0.6': ('matmul_fraction', 'config',
+                                                   lambda r: r >= 0.6),
+    'light step time / MAE step time <= 1.5': ('step_vs_mae', 'light', lambda r: r <= 1.5),
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--arch', default='b', choices=['t', 's', 'b', 'l'])
+    parser.add_argument('--img-size', type=int, default=224)
+    parser.add_argument('--patch-size', type=int, default=16)
+    parser.add_argument('--batch-size', type=int, default=256)
+    parser.add_argument('--steps', type=int, default=10,
+                        help='timed steps per variant (their median is reported)')
+    parser.add_argument('--warmup', type=int, default=3,
+                        help='untimed steps first, at least 1 (compilation, allocator)')
+    parser.add_argument('--amp', default=None, choices=['none', 'fp16', 'bf16'],
+                        help='autocast dtype (CUDA only; default fp16 on CUDA, as the config)')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument('--checkpoint-every', type=int, default=2,
+                        help='k of the checkpoint-k variant')
+    parser.add_argument('--light-dims', type=int, help="default: half the encoder's width")
+    parser.add_argument('--light-depth', type=int, help="default: a third of its depth")
+    parser.add_argument('--compile-backend', default='inductor',
+                        help='torch.compile backend of the compiled variants (aot_eager: '
+                        'a quick check without code generation)')
+    parser.add_argument('--config', default=CONFIG,
+                        help='ImageNet config whose model, switches and optimizer are used')
+    parser.add_argument('--out', default=osp.join(ROOT, 'work_dirs/benchmark.json'))
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    if args.amp is None:
+        args.amp = 'fp16' if device.type == 'cuda' else 'none'
+    if args.warmup < 1 or args.steps < 1:
+        parser.error('--warmup and --steps must be at least 1')
+    if args.amp != 'none' and device.type != 'cuda':
+        parser.error("--amp needs CUDA (mmengine's AmpOptimWrapper); use --amp none")
+    return args
+
+
+def encoder_settings(arch):
+    settings = SAIMViT.arch_zoo[arch]
+    return dict(embed_dims=settings['embed_dims'], num_layers=settings['num_layers'],
+                num_heads=settings['num_heads'],
+                feedforward_channels=settings['feedforward_channels'])
+
+
+def model_config(kind, args, config, switches):
+    """The model config of a variant: SAIM from ``config`` (full or light query stream,
+    ``switches`` applied) or mmpretrain's MAE, with the benchmark's arch and sizes."""
+    arch = encoder_settings(args.arch)
+    patch, size = args.patch_size, args.img_size
+    if kind == 'mae':
+        cfg = copy.deepcopy(Config.fromfile(MAE_MODEL).model)
+        cfg.backbone.update(arch=arch, img_size=size, patch_size=patch)
+        cfg.neck.update(embed_dim=arch['embed_dims'], patch_size=patch,
+                        num_patches=(size // patch)**2)
+        cfg.head.update(patch_size=patch)
+        return cfg
+    cfg = copy.deepcopy(config.model)
+    cfg.backbone.update(arch=arch, img_size=size, patch_size=patch)
+    depth = arch['num_layers']
+    cfg.neck.update(depth=depth, attach_to=None)
+    if kind == 'light':
+        dims = args.light_dims or arch['embed_dims'] // 2
+        head_dims = arch['embed_dims'] // arch['num_heads']
+        cfg.neck.update(embed_dims=dims, num_heads=max(1, dims // head_dims),
+                        depth=args.light_depth or max(1, depth // 3))
+    for key in SWITCHES:
+        cfg[key] = switches.get(key, False if key != 'checkpoint_every' else 0)
+    if cfg.compile_blocks:
+        compile_cfg = dict(dynamic=False) if cfg.compile_blocks is True else dict(
+            cfg.compile_blocks)
+        cfg.compile_blocks = dict(compile_cfg, backend=args.compile_backend)
+    return cfg
+
+
+def variant_settings(name, args, config):
+    """(model kind, SAIM switches, fused AdamW) of a variant."""
+    kind, switches, fused = VARIANTS[name]
+    if switches == 'config':
+        switches = {key: config.model.get(key) for key in SWITCHES if key in config.model}
+    elif switches == 'checkpoint-k':
+        switches = dict(checkpoint_every=args.checkpoint_every)
+    if fused == 'config':
+        fused = bool(config.optim_wrapper.optimizer.get('fused', False))
+    return kind, switches, fused
+
+
+def optim_wrapper_config(config, fused, amp):
+    """The config's optimizer wrapper: its AdamW and parameter groups, ``fused`` or not,
+    under ``AmpOptimWrapper`` with ``amp`` (fp16 / bf16) or in fp32."""
+    cfg = copy.deepcopy(config.optim_wrapper)
+    cfg.optimizer['fused'] = fused
+    if amp == 'none':
+        cfg.type = 'OptimWrapper'
+        cfg.pop('loss_scale', None)
+    else:
+        cfg.update(type='AmpOptimWrapper', dtype={'fp16': 'float16', 'bf16': 'bfloat16'}[amp])
+    return cfg
+
+
+def synchronize(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def train_step(model, optim_wrapper, images):
+    with optim_wrapper.optim_context(model):
+        loss = model.loss(images, [])['loss']
+    optim_wrapper.update_params(loss)
+    return loss.detach()
+
+
+def measure(model, optim_wrapper, images, args, device):
+    """Warm-up then timed training steps: the median seconds per step (robust to a
+    machine shared with other work), every step's time, peak memory, first loss."""
+    start = time.perf_counter()
+    for i in range(args.warmup):
+        loss = train_step(model, optim_wrapper, images)
+        if i == 0:
+            first_loss = loss.item()
+    synchronize(device)
+    warmup_s = time.perf_counter() - start
+    if device.type == 'cuda':
+        torch.cuda.reset_peak_memory_stats(device)
+    times = []
+    for _ in range(args.steps):
+        start = time.perf_counter()
+        train_step(model, optim_wrapper, images)
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    step_s = statistics.median(times)
+    peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
+    return dict(step_s=step_s, images_per_s=images.shape[0] / step_s, peak_mib=peak,
+                warmup_s=warmup_s, first_loss=first_loss, step_times_s=times)
+
+
+def train_gflop_per_image(model_cfg, args):
+    """Forward FLOPs (2 per multiply-add) of one step for one image, x3 for the backward,
+    counted on CPU (the switches change no arithmetic: give the plain model)."""
+    model = MODELS.build(model_cfg).eval()
+    images = torch.randn(1, 3, args.img_size, args.img_size)
+    multiply_adds = count(model, pretraining_loss(model), images).total()
+    return 3 * 2 * multiply_adds / 1e9
+
+
+def matmul_tflops(device, size=MATMUL_SIZE, repeats=20):
+    """Rate of a bf16 ``size`` x ``size`` matrix product on this GPU, in TFLOP/s."""
+    a, b = (torch.randn(size, size, device=device, dtype=torch.bfloat16) for _ in range(2))
+    for _ in range(3):
+        a @ b
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    synchronize(device)
+    return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e12
+
+
+def run_variant(name, args, config, images, device):
+    kind, switches, fused = variant_settings(name, args, config)
+    model_cfg = model_config(kind, args, config, switches)
+    result = dict(model=kind, switches=switches, fused_adamw=fused)
+    if switches.get('residual_in_autocast_dtype') and args.amp == 'none':
+        return dict(result, skipped='no autocast: the residual stream is fp32 anyway')
+    model = optim_wrapper = None
+    try:
+        torch.manual_seed(0)
+        model = MODELS.build(model_cfg)
+        model.init_weights()
+        model.to(device).train()
+        optim_wrapper = build_optim_wrapper(model,
+                                            optim_wrapper_config(config, fused, args.amp))
+        torch.manual_seed(1)  # the same order / mask draws for every variant
+        result.update(measure(model, optim_wrapper, images, args, device))
+    except torch.cuda.OutOfMemoryError:
+        result['error'] = 'out of memory'
+    except Exception as e:  # one failing variant must not lose the others' numbers
+        traceback.print_exc()
+        result['error'] = f'{type(e).__name__}: {e}'
+    finally:
+        del model, optim_wrapper
+        gc.collect()
+        if device.type == 'cuda':
+            torch.cuda.empty_cache()
+        torch._dynamo.reset()
+    return result
+
+
+def add_ratios(results, flops, matmul):
+    """Per variant: speed-up over causal, throughput and memory against explicit, step
+    time against MAE, achieved TFLOP/s and its fraction of the matrix-product rate."""
+    def ratio(value, reference):
+        return None if value is None or reference is None else value / reference
+
+    def of(name, key):
+        return results.get(name, {}).get(key)
+
+    for r in results.values():
+        if 'step_s' not in r:
+            continue
+        r['train_gflop_per_image'] = flops[r['model']]
+        r['tflops'] = flops[r['model']] * r['images_per_s'] / 1e3
+        r['matmul_fraction'] = ratio(r['tflops'], matmul)
+        r['speedup_vs_causal'] = ratio(of('causal', 'step_s'), r['step_s'])
+        r['throughput_vs_explicit'] = ratio(of('explicit', 'step_s'), r['step_s'])
+        r['step_vs_mae'] = ratio(r['step_s'], of('mae', 'step_s'))
+        r['memory_vs_explicit'] = ratio(r['peak_mib'], of('explicit', 'peak_mib'))
+
+
+def check_targets(results, on_gpu):
+    """Each GPU target: the measured ratio and, on CUDA, whether it is met."""
+    causal = [r for n, r in results.items() if r['model'] == 'saim' and n != 'explicit'
+              and r.get('memory_vs_explicit') is not None]
+    lowest = min(causal, key=lambda r: r['memory_vs_explicit'], default={})
+    checks = {}
+    for target, (key, variant, met) in TARGETS.items():
+        ratio = (lowest if variant == 'lowest' else results.get(variant, {})).get(key)
+        checks[target] = dict(ratio=ratio, met=None if ratio is None or not on_gpu else
+                              bool(met(ratio)))
+    return checks
+
+
+def fmt(x, spec):
+    return '-' if x is None else format(x, spec)
+
+
+def print_table(results, checks, header):
+    print(header)
+    print('| variant | ms/step | img/s | speed-up vs causal | throughput vs explicit | '
+          'peak MiB | memory vs explicit | GFLOP/img | TFLOP/s | of bf16 matmul | '
+          'step vs MAE | warm-up s |')
+    print('|' + ' --- |' * 12)
+    for name, r in results.items():
+        if 'step_s' not in r:
+            print(f"| {name} | {r.get('error') or 'skipped: ' + r['skipped']} |" + ' |' * 10)
+            continue
+        print(f"| {name} | {1e3 * r['step_s']:.1f} | {r['images_per_s']:.1f} | "
+              f"{fmt(r['speedup_vs_causal'], '.2f')}x | "
+              f"{fmt(r['throughput_vs_explicit'], '.2f')}x | {fmt(r['peak_mib'], '.0f')} | "
+              f"{fmt(r['memory_vs_explicit'], '.2f')} | {r['train_gflop_per_image']:.2f} | "
+              f"{r['tflops']:.3f} | {fmt(r['matmul_fraction'], '.1%')} | "
+              f"{fmt(r['step_vs_mae'], '.2f')}x | {r['warmup_s']:.1f} |")
+    print('\nGPU targets (issue 12; met or not is judged on CUDA only):')
+    for target, check in checks.items():
+        met = {None: '', True: ' (met)', False: ' (NOT met)'}[check['met']]
+        print(f"  {target}: {fmt(check['ratio'], '.2f')}{met}")
+
+
+def hardware(device):
+    if device.type == 'cuda':
+        return torch.cuda.get_device_name(device)
+    model = platform.processor() or platform.machine()
+    if osp.exists('/proc/cpuinfo'):
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
+        model = names[0] if names else model
+    return f'{model}, {torch.get_num_threads()} threads'
+
+
+def main():
+    args = parse_args()
+    device = torch.device(args.device)
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # no per-parameter reports
+    config = Config.fromfile(args.config)
+    init_default_scope(config.get('default_scope', 'mmpretrain'))
+    torch.manual_seed(0)
+    images = torch.randn(args.batch_size, 3, args.img_size, args.img_size, device=device)
+    results = {name: run_variant(name, args, config, images, device) for name in args.variants}
+    kinds = {r['model'] for r in results.values() if 'step_s' in r}
+    flops = {kind: train_gflop_per_image(model_config(kind, args, config, {}), args)
+             for kind in kinds}
+    matmul = matmul_tflops(device) if device.type == 'cuda' else None
+    add_ratios(results, flops, matmul)
+    checks = check_targets(results, device.type == 'cuda')
+    report = dict(
+        date=datetime.datetime.now().isoformat(timespec='seconds'),
+        hardware=hardware(device), device=device.type, torch=torch.__version__,
+        command=' '.join(sys.argv), arch=args.arch, img_size=args.img_size,
+        patch_size=args.patch_size, batch_size=args.batch_size, steps=args.steps,
+        warmup=args.warmup, amp=args.amp, config=osp.relpath(args.config, ROOT),
+        matmul_bf16_tflops=matmul, variants=results, targets=checks)
+    header = (f"{report['date']}, {report['hardware']}, torch {torch.__version__}: "
+              f'arch {args.arch}, {args.img_size} px, patch {args.patch_size}, batch '
+              f'{args.batch_size}, amp {args.amp}, median of {args.steps} timed steps after '
+              f'{args.warmup} warm-up' + ('' if matmul is None else
+                                  f'; bf16 matmul {matmul:.1f} TFLOP/s'))
+    print_table(results, checks, header)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(report, f, indent=2)
+    print(f'\nwritten: {args.out}')
+
+
+if __name__ == '__main__':
+    main()
