@@ -1,3 +1,4 @@
+from .attention_maps import attention_maps
 from .completion import (Completion, complete, random_visible, visible_first,
                          visible_from_mask_file)
 from .inference import (FEATURE_KINDS, as_batch, extract_features, image_size, init_model,
@@ -7,8 +8,8 @@ from .runner_cfg import (add_runner_args, load_runner_cfg, load_trained_weights,
                          prepare_runner_cfg)
 
 __all__ = [
-    'Completion', 'complete', 'random_visible', 'visible_first', 'visible_from_mask_file',
-    'FEATURE_KINDS', 'as_batch', 'extract_features', 'image_size', 'init_model', 'load_images',
-    'reconstruct', 'ORDER_NAMES', 'batch_order', 'patch_order', 'add_runner_args',
-    'load_runner_cfg', 'load_trained_weights', 'prepare_runner_cfg'
+    'attention_maps', 'Completion', 'complete', 'random_visible', 'visible_first',
+    'visible_from_mask_file', 'FEATURE_KINDS', 'as_batch', 'extract_features', 'image_size',
+    'init_model', 'load_images', 'reconstruct', 'ORDER_NAMES', 'batch_order', 'patch_order',
+    'add_runner_args', 'load_runner_cfg', 'load_trained_weights', 'prepare_runner_cfg'
 ]
