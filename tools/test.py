@@ -13,6 +13,7 @@ from mmengine.fileio import dump
 from mmengine.runner import Runner
 
 from mmsaim.apis import add_runner_args, load_runner_cfg, load_trained_weights, prepare_runner_cfg
+from mmsaim.runner import CheckpointError
 
 
 def parse_args():
@@ -32,7 +33,10 @@ def main():
                          'have nothing to evaluate; use a fine-tuning or transfer config.')
     cfg.resume, cfg.load_from = False, None
     runner = Runner.from_cfg(prepare_runner_cfg(cfg))
-    load_trained_weights(runner.model, args.checkpoint, args.config)
+    try:
+        load_trained_weights(runner.model, args.checkpoint, args.config)
+    except CheckpointError as e:
+        raise SystemExit(str(e)) from None
     metrics = runner.test()
     if args.out:
         dump(metrics, args.out)

@@ -1,7 +1,9 @@
-from .reconstruction import (PANELS, load_images, reconstruction_figure,
-                             reconstruction_panels, save_reconstruction)
+from .attention import attention_figure
+from .completion import completion_figure, completion_frames
+from .figure import panel_grid, to_uint8
+from .reconstruction import PANELS, reconstruction_figure, reconstruction_panels
 
 __all__ = [
-    'PANELS', 'load_images', 'reconstruction_figure', 'reconstruction_panels',
-    'save_reconstruction'
+    'attention_figure', 'completion_figure', 'completion_frames', 'panel_grid', 'to_uint8',
+    'PANELS', 'reconstruction_figure', 'reconstruction_panels'
 ]

@@ -31,6 +31,13 @@ def build_tiny_saim(**kwargs):
     return model
 
 
+def build_tiny_pixel_saim(**kwargs):
+    """A tiny SAIM trained (or not) on pixel targets, ``head.norm_pix=False``: completion's."""
+    return build_tiny_saim(
+        head=dict(type='SAIMPixelHead', norm_pix=False, blur=dict(kernel_size=3, sigma=1.)),
+        **kwargs)
+
+
 def shrink_to_tiny(model_cfg, embed_dims=32, num_heads=2, img_size=32, patch_size=8):
     """A config's model with the same structure (depths, order, blur) but a tiny width.
 

@@ -1,4 +1,5 @@
 """tools/train.py on the demo config: checkpoint, picture, resume, and the VisionTransformer load."""
+import numpy as np
 import pytest
 import torch
 from mmpretrain.models import VisionTransformer
@@ -40,6 +41,10 @@ def test_reconstruction_picture(trained):
     assert picture.format == 'PNG'
     width, height = picture.size
     assert width > 4 * 160 and height > 4 * 160  # 4 panels x 4 images, 160 px each at least
+    # The same picture went through the runner's visualizer, to its local backend here.
+    (drawn, ) = work_dir.glob('*/vis_data/vis_image/reconstruction_1.png')
+    assert np.array_equal(np.asarray(Image.open(drawn).convert('RGB')),
+                          np.asarray(picture.convert('RGB')))
 
 
 def test_resume_continues_from_checkpoint(trained):

@@ -1,29 +1,36 @@
 import os.path as osp
 from typing import Optional
 
+import numpy as np
 import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from ...visualization import load_images, save_reconstruction
+from ...apis import load_images
+from ...visualization import reconstruction_figure
 
 
 @HOOKS.register_module()
 class SAIMReconstructionHook(Hook):
-    """Write the SAIM reconstruction picture (see :mod:`mmsaim.visualization`) during training.
+    """Draw the SAIM reconstruction picture (see :mod:`mmsaim.visualization`) during training.
 
-    The first ``num_images`` readable training images are center-cropped to ``img_size`` and predicted
-    patch by patch in a random order fixed by ``seed``; the picture goes to
-    ``<work_dir>/<out_file>`` every ``interval`` epochs and after the last one. It draws no
-    numbers from the training random generators, so it does not change the run.
+    The first ``num_images`` readable training images are center-cropped to ``img_size`` and
+    predicted patch by patch in a random order fixed by ``seed``. Every ``interval`` epochs
+    and after the last one the picture goes to the runner's visualizer
+    (``runner.visualizer.add_image(name, picture, step=epochs done)``: every configured
+    backend receives it, e.g. TensorBoard, or the local backend's
+    ``<work_dir>/<timestamp>/vis_data/vis_image/``) and to the PNG file
+    ``<work_dir>/<out_file>``, which the last picture overwrites. It draws no numbers from the
+    training random generators, so it does not change the run.
 
     Args:
         img_size (int): side of the square crops.
         num_images (int): rows of the picture. Defaults to 4.
         interval (int, optional): epochs between pictures; ``None`` for the end only.
-        out_file (str): Defaults to ``'reconstruction.png'``.
+        out_file (str): Defaults to ``'reconstruction.png'``; its stem is the visualizer's
+            image name.
         seed (int): seed of the order shown. Defaults to 0.
     """
     priority = 'LOW'
@@ -53,17 +60,21 @@ class SAIMReconstructionHook(Hook):
         return torch.cat(images)
 
     @master_only
-    def _write(self, runner) -> None:
+    def _write(self, runner, epochs_done: int) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         images = self._first_readable_images(model, runner.train_dataloader.dataset)
+        picture = reconstruction_figure(model, images, self.seed)
         out_file = osp.join(runner.work_dir, self.out_file)
-        save_reconstruction(model, images, out_file, self.seed)
-        runner.logger.info(f'SAIM reconstruction picture written to {out_file}')
+        picture.save(out_file)
+        runner.visualizer.add_image(osp.splitext(self.out_file)[0], np.asarray(picture),
+                                    step=epochs_done)
+        runner.logger.info(f'SAIM reconstruction picture written to {out_file} and the '
+                           'visualizer')
 
     def after_train_epoch(self, runner) -> None:
         last_epoch = runner.epoch + 1 >= runner.max_epochs  # after_train writes that one
         if self.interval and self.every_n_epochs(runner, self.interval) and not last_epoch:
-            self._write(runner)
+            self._write(runner, runner.epoch + 1)
 
     def after_train(self, runner) -> None:
-        self._write(runner)
+        self._write(runner, runner.epoch)

@@ -1,4 +1,5 @@
-from .attention import check_supported_blocks, multihead_attention, transformer_block
+from .attention import (attention_probabilities, check_supported_blocks, multihead_attention,
+                        record_attention, transformer_block)
 from .block_runner import BlockRunner
 from .gaussian_blur import GaussianBlur, gaussian_kernel2d
 from .order import (ORDER_MODES, AutoregressiveOrder, content_mask, order_ranks, query_mask,
@@ -8,8 +9,8 @@ from .patches import (check_divisible, denormalize_patches, normalize_patches, p
 from .pretrained_encoder import describe_vit, load_pretrained_encoder, split_pretrained
 
 __all__ = [
-    'check_supported_blocks', 'multihead_attention', 'transformer_block', 'BlockRunner',
-    'GaussianBlur', 'gaussian_kernel2d',
+    'attention_probabilities', 'check_supported_blocks', 'multihead_attention',
+    'record_attention', 'transformer_block', 'BlockRunner', 'GaussianBlur', 'gaussian_kernel2d',
     'ORDER_MODES', 'AutoregressiveOrder', 'content_mask', 'order_ranks', 'query_mask',
     'sample_order', 'check_divisible', 'denormalize_patches', 'normalize_patches', 'patch_grid',
     'patchify', 'unpatchify', 'describe_vit', 'load_pretrained_encoder', 'split_pretrained'

@@ -4,7 +4,8 @@ The pretraining encoder, the query-stream decoder and every downstream model run
 mmpretrain's ``TransformerEncoderLayer`` (names ``ln1``, ``attn.qkv``, ``attn.proj``, ``ln2``,
 ``ffn``) through :func:`transformer_block`, so one checkpoint loads everywhere.
 """
-from typing import Iterable, Optional
+from contextlib import contextmanager
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -17,6 +18,47 @@ def _split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
     """(B, L, H * d) -> (B, H, L, d)."""
     B, L, _ = x.shape
     return x.view(B, L, num_heads, -1).transpose(1, 2)
+
+
+def attention_probabilities(q: torch.Tensor, k: torch.Tensor,
+                            attn_mask: Optional[torch.Tensor] = None,
+                            is_causal: bool = False) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d))`` of (B, H, L, d) queries and (B, H, S, d) keys: (B, H, L, S).
+
+    ``attn_mask`` is boolean (True where a query may attend) or an additive float bias, as
+    in :func:`multihead_attention`; ``is_causal`` lets query i attend to keys 0..i.
+    """
+    scores = (q @ k.transpose(-2, -1)) * q.shape[-1]**-0.5
+    if is_causal:
+        L, S = scores.shape[-2:]
+        attn_mask = torch.ones(L, S, dtype=torch.bool, device=q.device).tril()
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        scores = scores.masked_fill(~attn_mask, float('-inf'))
+    elif attn_mask is not None:
+        scores = scores + attn_mask
+    return scores.softmax(dim=-1)
+
+
+# The attention modules whose probabilities are being recorded (see record_attention).
+_RECORDINGS: Dict[int, List[Tuple[str, torch.Tensor]]] = {}
+
+
+@contextmanager
+def record_attention(attn: MultiheadAttention) -> Iterator[List[Tuple[str, torch.Tensor]]]:
+    """Record what ``attn`` attends to while the block runs.
+
+    Yields a list that every call of :func:`multihead_attention` with ``attn`` extends by
+    ``(kind, probabilities)``: ``kind`` is ``'self'`` or ``'cross'`` (with a ``context``;
+    a query-stream block), the probabilities are (B, heads, L, S) as
+    :func:`attention_probabilities` gives them, computed without dropout. A block shared by
+    both streams records both calls, in the order they run.
+    """
+    calls: List[Tuple[str, torch.Tensor]] = []
+    _RECORDINGS[id(attn)] = calls
+    try:
+        yield calls
+    finally:
+        del _RECORDINGS[id(attn)]
 
 
 def multihead_attention(attn: MultiheadAttention,
@@ -53,14 +95,15 @@ def multihead_attention(attn: MultiheadAttention,
         k, v = F.linear(context, w_kv, b_kv).chunk(2, dim=-1)
     q, k, v = (_split_heads(t, num_heads) for t in (q, k, v))
     dropout_p = attn.attn_drop if attn.training else 0.
+    recording = _RECORDINGS.get(id(attn))
+    if recording is not None:
+        recording.append(('self' if context is None else 'cross',
+                          attention_probabilities(q, k, attn_mask, is_causal)))
     if not reference:
         out = F.scaled_dot_product_attention(
             q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal)
     else:
-        scores = (q @ k.transpose(-2, -1)) * q.shape[-1]**-0.5
-        if attn_mask is not None:
-            scores = scores.masked_fill(~attn_mask, float('-inf'))
-        out = F.dropout(scores.softmax(dim=-1), dropout_p) @ v
+        out = F.dropout(attention_probabilities(q, k, attn_mask, is_causal), dropout_p) @ v
     out = out.transpose(1, 2).flatten(2)
     return attn.out_drop(attn.gamma1(attn.proj_drop(attn.proj(out))))
 
