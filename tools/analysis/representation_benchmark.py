@@ -166,21 +166,23 @@ class Benchmark:
         logger.info(f'{len(self.train_images)} train / {len(self.val_images)} val images, '
                     f'{len(self.train.classes)} classes, stored at {load} px, loaded in '
                     f'{time.perf_counter() - start:.0f} s')
-        self.settings = dict(
+        self.settings = json.loads(json.dumps(dict(  # as the record file holds them
             preset=preset, seed=args.seed, knn=KNN, linear=LINEAR,
             data=dict(train=len(self.train_images), val=len(self.val_images),
-                      classes=len(self.train.classes)))
+                      classes=len(self.train.classes)))))
         self.results = self.load_results()
 
     def load_results(self):
         if not osp.isfile(self.results_file):
-            return dict(settings=json.loads(json.dumps(self.settings)), methods={})
+            return dict(settings=self.settings, methods={})
         with open(self.results_file) as f:
             results = json.load(f)
-        if results['settings'] != json.loads(json.dumps(self.settings)):
-            raise SystemExit(f'{self.results_file} holds results of other settings:\n'
-                             f'{results["settings"]}\nnow:\n{self.settings}\n'
-                             'Use another --work-dir.')
+        if results['settings'] != self.settings:
+            differ = {key: (results['settings'].get(key), value)
+                      for key, value in self.settings.items()
+                      if results['settings'].get(key) != value}
+            raise SystemExit(f'{self.results_file} holds results of other settings '
+                             f'(recorded, now): {differ}. Use another --work-dir.')
         return results
 
     def save_results(self):
@@ -367,6 +369,12 @@ def results_table(results):
     return '\n'.join(lines) + '\n\n' + note + '\n'
 
 
+def named_logger(name, level):
+    if MMLogger.check_instance_created(name):
+        return MMLogger.get_instance(name)
+    return MMLogger.get_instance(name, log_level=level)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--device', choices=sorted(PRESETS), default='cpu',
@@ -407,10 +415,10 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
     os.makedirs(args.work_dir, exist_ok=True)
     init_default_scope('mmpretrain')
-    logger = MMLogger.get_instance('representation_benchmark', log_level='INFO')
-    # mmengine's own messages (weight-init reports, checkpoint keys) go to a second logger,
-    # the "current" one, and show from WARNING up.
-    MMLogger.get_instance('representation_benchmark_mmengine', log_level='WARNING')
+    logger = named_logger('representation_benchmark', 'INFO')
+    # mmengine's own messages (weight-init reports, checkpoint keys) go to the "current"
+    # logger, the latest created: a second one, which shows them from WARNING up.
+    named_logger('representation_benchmark_mmengine', 'WARNING')
     logger.info(f'{" ".join(sys.argv)}\nwork dir {args.work_dir}; {hardware(args.device)}; '
                 f'torch {torch.__version__}')
     start = time.perf_counter()
