@@ -10,7 +10,7 @@ from mmsaim.engine.in_memory_loop import (iters_per_epoch, train_in_memory,
 
 
 class Regression(BaseModel):
-    """Least squares on (B, 2) inputs; records the indices it was trained on."""
+    """Least squares on (B, 2) inputs; the test records in ``seen`` the indices of each batch."""
 
     def __init__(self):
         super().__init__()
