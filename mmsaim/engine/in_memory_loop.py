@@ -5,9 +5,11 @@ tensor on the training device (a small dataset, crops made on the GPU), a batch 
 indexing and one crop, and this loop is all that is left: shuffle, ``model.train_step``
 (the model's data preprocessor, its loss, the optim wrapper's update and autocast),
 the parameter schedulers every iteration, and a log line every ``log_interval`` iterations.
+It can stop at an epoch boundary and continue from a saved state, bit for bit.
 """
+import os
 import time
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -44,26 +46,34 @@ def train_in_memory(model: nn.Module,
                     param_schedulers: Sequence = (),
                     generator: Optional[torch.Generator] = None,
                     logger: Optional[MMLogger] = None,
-                    log_interval: int = 50) -> dict:
-    """Train ``model`` for ``epochs`` passes over ``num_samples`` samples.
+                    log_interval: int = 50,
+                    start_epoch: int = 0,
+                    stop: Optional[Callable[[int], bool]] = None) -> dict:
+    """Train ``model`` from epoch ``start_epoch`` to ``epochs`` over ``num_samples`` samples.
 
     Args:
         make_batch: (B, ) long CPU indices -> the ``data`` dict of ``model.train_step``
             (``inputs`` (B, C, H, W) on the model's device, ``data_samples``).
         generator: the CPU generator of the shuffle.
+        start_epoch: epochs already done (a resumed run: the model, optim wrapper,
+            schedulers and generators as :func:`load_training_state` left them).
+        stop: called with the number of epochs done after each epoch but the last; ``True``
+            ends training there.
 
     Returns:
-        dict: ``iters``, ``seconds``, ``samples_per_second`` and ``losses``, the mean loss of
-        each logged interval as ``[iteration, loss]`` pairs.
+        dict: ``epochs_done``, ``iters``, ``seconds`` and ``samples_per_second`` of this call,
+        and ``losses``, the mean loss of each logged interval as ``[iteration, loss]`` pairs
+        (iterations counted from the first epoch).
     """
     logger = logger or MMLogger.get_current_instance()
     batch_size = min(batch_size, num_samples)
     steps = iters_per_epoch(num_samples, batch_size)
     total = epochs * steps
     model.train()
-    curve, running, count, it = [], 0., 0, 0
+    curve, running, count, it = [], 0., 0, start_epoch * steps
     start = time.perf_counter()
-    for epoch in range(epochs):
+    epoch = start_epoch
+    while epoch < epochs:
         order = torch.randperm(num_samples, generator=generator)
         for step in range(steps):
             log_vars = model.train_step(
@@ -77,9 +87,50 @@ def train_in_memory(model: nn.Module,
                 loss = float(running) / count  # the only host sync of the interval
                 curve.append([it, loss])
                 running, count = 0., 0
-                rate = it * batch_size / (time.perf_counter() - start)
+                rate = (it - start_epoch * steps) * batch_size / (time.perf_counter() - start)
                 logger.info(f'epoch {epoch + 1}/{epochs} iter {it}/{total} loss {loss:.4f} '
                             f'lr {optim_wrapper.get_lr()["lr"][0]:.3e} {rate:.0f} samples/s')
+        epoch += 1
+        if epoch < epochs and stop is not None and stop(epoch):
+            if count:  # the interval so far, so that no loss goes unlogged
+                curve.append([it, float(running) / count])
+            break
     seconds = time.perf_counter() - start
-    return dict(iters=total, seconds=seconds, samples_per_second=total * batch_size / seconds,
-                losses=curve)
+    iters = (epoch - start_epoch) * steps
+    return dict(epochs_done=epoch, iters=iters, seconds=seconds,
+                samples_per_second=iters * batch_size / seconds, losses=curve)
+
+
+def save_training_state(path: str, epochs_done: int, model: nn.Module,
+                        optim_wrapper: OptimWrapper, param_schedulers: Sequence,
+                        generators: Dict[str, torch.Generator], extra: dict) -> None:
+    """Everything :func:`train_in_memory` needs to continue after ``epochs_done`` epochs
+    exactly as it would have: weights, optimizer, schedulers, the named generators and the
+    global CPU and CUDA random states (a model may draw from them, e.g. an order or a mask)."""
+    state = dict(
+        epochs_done=epochs_done, model=model.state_dict(), optim_wrapper=optim_wrapper.state_dict(),
+        param_schedulers=[s.state_dict() for s in param_schedulers],
+        generators={k: g.get_state() for k, g in generators.items()},
+        cpu_rng=torch.get_rng_state(),
+        cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        extra=extra)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.save(state, path + '.tmp')
+    os.replace(path + '.tmp', path)
+
+
+def load_training_state(path: str, model: nn.Module, optim_wrapper: OptimWrapper,
+                        param_schedulers: Sequence,
+                        generators: Dict[str, torch.Generator]) -> dict:
+    """Restore what :func:`save_training_state` wrote; returns ``epochs_done`` and ``extra``."""
+    state = torch.load(path, map_location='cpu', weights_only=False)
+    model.load_state_dict(state['model'])
+    optim_wrapper.load_state_dict(state['optim_wrapper'])
+    for scheduler, scheduler_state in zip(param_schedulers, state['param_schedulers']):
+        scheduler.load_state_dict(scheduler_state)
+    for name, generator in generators.items():
+        generator.set_state(state['generators'][name])
+    torch.set_rng_state(state['cpu_rng'])
+    if state['cuda_rng']:
+        torch.cuda.set_rng_state_all(state['cuda_rng'])
+    return dict(epochs_done=state['epochs_done'], extra=state['extra'])

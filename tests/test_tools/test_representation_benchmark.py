@@ -86,3 +86,24 @@ def test_results_recorded_and_reruns_skip(tool, tmp_path, monkeypatch):
 
     with pytest.raises(SystemExit, match='other settings'):
         tool.main(base[:-4] + ['--epochs', '2', '--finetune-epochs', '1', '--methods', 'saim'])
+
+
+def test_stopped_pretraining_continues_bit_for_bit(tool, tmp_path):
+    data = write_toy_imagenet(tmp_path / 'toy')
+    common = ['--device', 'cpu', '--data-root', str(data), '--epochs', '3', '--methods', 'saim',
+              '--evaluations', 'knn']
+    whole = tool.main(common + ['--work-dir', str(tmp_path / 'whole')])['methods']['saim']
+    parts = common + ['--work-dir', str(tmp_path / 'parts')]
+    for epochs_done in (1, 2):  # --stop-after 0: one more epoch per run, then stop
+        stopped = tool.main(parts + ['--stop-after', '0'])['methods']['saim']
+        assert 'pretrain' not in stopped
+        state = torch.load(tmp_path / 'parts' / 'pretrain_state' / 'saim.pth',
+                           weights_only=False)
+        assert state['epochs_done'] == epochs_done
+    resumed = tool.main(parts)['methods']['saim']
+    assert not osp.exists(tmp_path / 'parts' / 'pretrain_state' / 'saim.pth')
+    # The same weights, so the same published file name (its hash) and the same k-NN.
+    assert osp.basename(resumed['pretrain']['checkpoint']) == osp.basename(
+        whole['pretrain']['checkpoint'])
+    assert resumed['pretrain']['losses'][-1][0] == whole['pretrain']['losses'][-1][0] == 3
+    assert resumed['knn'] == {**whole['knn'], 'seconds': resumed['knn']['seconds']}

@@ -29,7 +29,9 @@ into one tensor on the device and every batch is cropped there.
 Results go to ``WORK_DIR/results.json`` after every stage of every method; a rerun skips
 what is recorded (a method whose evaluations are all recorded is not even loaded), so the
 table can be filled over several runs. A work dir that holds results of other settings is
-refused. The table (one row per encoder, one column per evaluation, with seeds, epochs,
+refused. ``--stop-after MINUTES`` ends a run at the first pretraining epoch boundary (or
+before the first evaluation) past that time, saving the pretraining state in
+``WORK_DIR/pretrain_state/``; the next run continues from it exactly. The table (one row per encoder, one column per evaluation, with seeds, epochs,
 wall times and hardware) is printed and written to ``WORK_DIR/results.md``.
 """
 import argparse
@@ -57,7 +59,8 @@ from mmsaim.apis import publish_checkpoint  # noqa: E402
 from mmsaim.datasets import (center_crop, load_image_tensors,  # noqa: E402
                              random_resized_crop)
 from mmsaim.engine.in_memory_loop import (  # noqa: E402
-    iters_per_epoch, train_in_memory, warmup_cosine_schedulers)
+    iters_per_epoch, load_training_state, save_training_state, train_in_memory,
+    warmup_cosine_schedulers)
 from mmsaim.evaluation import (  # noqa: E402
     extract_features, finetune_classifier, knn_classify, linear_probe, top1_accuracy)
 
@@ -150,11 +153,16 @@ def hardware(device):
     return f'{name}, {torch.get_num_threads()} threads'
 
 
+class Stopped(Exception):
+    """``--stop-after`` ended the run; a rerun continues."""
+
+
 class Benchmark:
     """One benchmark run: the data on the device, the record file, the logger."""
 
     def __init__(self, args, preset, logger):
         self.args, self.preset, self.logger = args, preset, logger
+        self.start = time.perf_counter()
         self.device = args.device
         self.results_file = osp.join(args.work_dir, 'results.json')
         load = preset['crop_size'] * 9 // 8  # crops cover (8/9)^2 of the stored image
@@ -195,7 +203,11 @@ class Benchmark:
         return torch.Generator(device).manual_seed(self.args.seed + offset)
 
     def pretrain(self, method):
-        """Train ``method``'s model (none for ``random``) and publish it."""
+        """Train ``method``'s model (none for ``random``) and publish it.
+
+        With ``--stop-after``, training ends at the first epoch boundary past the deadline
+        and its state is saved; the next run continues from it.
+        """
         preset = self.preset
         set_random_seed(self.args.seed)
         model = MODELS.build(pretraining_model(method, preset)).to(self.device)
@@ -211,24 +223,47 @@ class Benchmark:
             steps = iters_per_epoch(len(self.train_images), preset['batch_size'])
             schedulers = warmup_cosine_schedulers(optim_wrapper, preset['warmup_epochs'] * steps,
                                                   preset['epochs'] * steps, eta_min=1e-5)
-            crops = self.generator(self.device, 1)
+            generators = dict(shuffle=self.generator(), crops=self.generator(self.device, 1))
 
             def make_batch(index):
                 return dict(inputs=random_resized_crop(
                     self.train_images[index.to(self.device)], preset['crop_size'],
-                    preset['crop_scale'], generator=crops), data_samples=None)
+                    preset['crop_scale'], generator=generators['crops']), data_samples=None)
 
+            state_file = osp.join(self.args.work_dir, 'pretrain_state', f'{method}.pth')
+            done = dict(epochs_done=0, extra=dict(seconds=0., losses=[]))
+            if osp.isfile(state_file):
+                done = load_training_state(state_file, model, optim_wrapper, schedulers,
+                                           generators)
+                self.logger.info(f'{method}: continuing after epoch {done["epochs_done"]}')
             self.logger.info(f'pretraining {method}: {METHODS[method]}')
-            record.update(train_in_memory(model, optim_wrapper, make_batch,
-                                          len(self.train_images), preset['epochs'],
-                                          preset['batch_size'], schedulers, self.generator(),
-                                          self.logger))
+            stats = train_in_memory(model, optim_wrapper, make_batch, len(self.train_images),
+                                    preset['epochs'], preset['batch_size'], schedulers,
+                                    generators['shuffle'], self.logger,
+                                    start_epoch=done['epochs_done'],
+                                    stop=lambda epoch: self.past_deadline())
+            seconds = done['extra']['seconds'] + stats['seconds']
+            losses = done['extra']['losses'] + stats['losses']
+            if stats['epochs_done'] < preset['epochs']:
+                save_training_state(state_file, stats['epochs_done'], model, optim_wrapper,
+                                    schedulers, generators, dict(seconds=seconds, losses=losses))
+                raise Stopped(f'{method} stopped after epoch {stats["epochs_done"]}, its state '
+                              f'saved in {state_file}')
+            record.update(iters=preset['epochs'] * steps, seconds=seconds, losses=losses,
+                          samples_per_second=preset['epochs'] * steps * min(
+                              preset['batch_size'], len(self.train_images)) / seconds)
         meta = dict(method=method, epochs=record['epochs'], seed=self.args.seed,
                     preset=preset, data_root=self.args.data_root)
         record['checkpoint'] = publish_checkpoint(
             dict(state_dict=model.state_dict(), meta=meta),
             osp.join(self.args.work_dir, 'checkpoints', f'{method}.pth'))
+        if method != 'random' and osp.isfile(state_file):
+            os.remove(state_file)
         return record
+
+    def past_deadline(self):
+        return self.args.stop_after is not None and (
+            time.perf_counter() - self.start) / 60 > self.args.stop_after
 
     def encoder_cfg(self, checkpoint, **kwargs):
         preset = self.preset
@@ -307,6 +342,8 @@ class Benchmark:
         checkpoint = record['pretrain']['checkpoint']
         features = None
         for evaluation in todo:
+            if self.past_deadline():
+                raise Stopped(f'{method}: stopped before {evaluation}')
             start = time.perf_counter()
             if evaluation == 'finetune':
                 result = self.finetune(checkpoint)
@@ -341,7 +378,7 @@ def results_table(results):
     names = {'knn': 'k-NN', 'linear': 'linear', 'finetune': 'fine-tune',
              'cls': 'cls', 'patch_mean': 'patch mean', None: 'avg + LN'}
     header = ['encoder'] + [f'{names[e]} ({names[f]})' for e, f in columns] + [
-        'pretrain epochs', 'loss first -> last', 'minutes (pretrain + eval)', 'hardware']
+        'pretrain epochs', 'loss first -> last', 'minutes', 'hardware']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
     for method in METHODS:
         if method not in methods:
@@ -363,9 +400,11 @@ def results_table(results):
             f"{settings['data']['train']} unlabeled train images, batch {preset['batch_size']}, "
             f"AdamW lr {preset['lr']}; seed {settings['seed']} for every run. k-NN: k = "
             f"{settings['knn']['k']}, T = {settings['knn']['temperature']}; linear: "
-            f"{settings['linear']['epochs']} epochs on frozen features; fine-tune: "
-            f"{preset['finetune']['epochs']} epochs, layer decay "
-            f"{preset['finetune']['layer_decay']}.")
+            f"{settings['linear']['epochs']} epochs on frozen features")
+    if any('finetune' in record for record in methods.values()):
+        note += (f"; fine-tune: {preset['finetune']['epochs']} epochs, layer decay "
+                 f"{preset['finetune']['layer_decay']}")
+    note += '. Minutes: pretraining + evaluations.'
     return '\n'.join(lines) + '\n\n' + note + '\n'
 
 
@@ -389,6 +428,9 @@ def parse_args(argv=None):
     parser.add_argument('--epochs', type=int, help="pretraining epochs instead of the preset's")
     parser.add_argument('--finetune-epochs', type=int,
                         help="fine-tuning epochs instead of the preset's")
+    parser.add_argument('--stop-after', type=float, metavar='MINUTES',
+                        help='end at the first pretraining epoch boundary (or before the first '
+                        'evaluation) past this time, saving what a rerun needs to continue')
     args = parser.parse_args(argv)
     args.work_dir = osp.abspath(args.work_dir or osp.join(
         ROOT, 'work_dirs', f'representation_benchmark_{args.device}'))
@@ -423,12 +465,16 @@ def main(argv=None):
                 f'torch {torch.__version__}')
     start = time.perf_counter()
     benchmark = Benchmark(args, preset, logger)
-    for method in args.methods:
-        benchmark.run_method(method, evaluations)
+    try:
+        for method in args.methods:
+            benchmark.run_method(method, evaluations)
+        status = 'done'
+    except Stopped as stopped:
+        status = f'{stopped} (--stop-after {args.stop_after}); run again to continue'
     table = results_table(benchmark.results)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(table)
-    logger.info(f'done in {(time.perf_counter() - start) / 60:.1f} min\n\n{table}')
+    logger.info(f'{status}; {(time.perf_counter() - start) / 60:.1f} min\n\n{table}')
     return benchmark.results
 
 
