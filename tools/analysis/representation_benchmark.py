@@ -166,14 +166,13 @@ class Benchmark:
         self.device = args.device
         self.results_file = osp.join(args.work_dir, 'results.json')
         load = preset['crop_size'] * 9 // 8  # crops cover (8/9)^2 of the stored image
-        start = time.perf_counter()
         self.train = load_image_tensors(args.data_root, 'train', load)
         self.val = load_image_tensors(args.data_root, 'val', load)
         self.train_images = self.train.images.to(self.device)
         self.val_images = self.val.images.to(self.device)
         logger.info(f'{len(self.train_images)} train / {len(self.val_images)} val images, '
                     f'{len(self.train.classes)} classes, stored at {load} px, loaded in '
-                    f'{time.perf_counter() - start:.0f} s')
+                    f'{time.perf_counter() - self.start:.0f} s')
         self.settings = json.loads(json.dumps(dict(  # as the record file holds them
             preset=preset, seed=args.seed, knn=KNN, linear=LINEAR,
             data=dict(train=len(self.train_images), val=len(self.val_images),
@@ -249,6 +248,8 @@ class Benchmark:
                                     schedulers, generators, dict(seconds=seconds, losses=losses))
                 raise Stopped(f'{method} stopped after epoch {stats["epochs_done"]}, its state '
                               f'saved in {state_file}')
+            if osp.isfile(state_file):
+                os.remove(state_file)
             record.update(iters=preset['epochs'] * steps, seconds=seconds, losses=losses,
                           samples_per_second=preset['epochs'] * steps * min(
                               preset['batch_size'], len(self.train_images)) / seconds)
@@ -257,8 +258,6 @@ class Benchmark:
         record['checkpoint'] = publish_checkpoint(
             dict(state_dict=model.state_dict(), meta=meta),
             osp.join(self.args.work_dir, 'checkpoints', f'{method}.pth'))
-        if method != 'random' and osp.isfile(state_file):
-            os.remove(state_file)
         return record
 
     def past_deadline(self):
