@@ -1,8 +1,7 @@
-"""Frozen features of an encoder, and the top-1 accuracy of class scores."""
+"""Frozen features of an encoder: its last block's cls token and mean patch token."""
 from typing import Callable, Dict
 
 import torch
-from mmpretrain.evaluation import Accuracy
 from mmpretrain.models import VisionTransformer
 
 
@@ -32,9 +31,3 @@ def extract_features(encoder: VisionTransformer,
         cls.append(tokens[:, 0])
         patch_mean.append(tokens[:, encoder.num_extra_tokens:].mean(dim=1))
     return dict(cls=torch.cat(cls), patch_mean=torch.cat(patch_mean))
-
-
-def top1_accuracy(scores: torch.Tensor, labels: torch.Tensor) -> float:
-    """Top-1 accuracy (%) of (N, C) class scores against (N, ) labels, by mmpretrain's
-    ``Accuracy``."""
-    return float(Accuracy.calculate(scores.argmax(dim=1).cpu(), labels.cpu()))

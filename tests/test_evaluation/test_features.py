@@ -1,4 +1,4 @@
-"""extract_features: the last block's cls token and patch-token mean of a stock ViT."""
+"""extract_features: the last block's cls token and patch-token mean of a stock ViT; top-1."""
 import pytest
 import torch
 from mmpretrain.models import VisionTransformer
