@@ -1,12 +1,18 @@
 import logging
+import os
 
-import pytest
-import torch
-from mmengine.logging import MMLogger
-from mmengine.registry import DefaultScope
+# Before torch loads OpenMP: threads that spin while they wait make every step ~10x slower
+# whenever another process holds one of the cores (a shared 2-core machine: this suite's
+# representation-benchmark test went from 72 s to 7 s). Subprocesses inherit it.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
-import mmsaim  # noqa: F401  (stack fixes and registrations)
-from tests.helpers.models import build_tiny_saim
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
+
+import mmsaim  # noqa: F401,E402  (stack fixes and registrations)
+from tests.helpers.models import build_tiny_saim  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

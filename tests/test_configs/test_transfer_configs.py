@@ -1,9 +1,13 @@
-"""The full-size COCO and ADE20K configs build, with their backbone, neck and layer decay."""
+"""Transfer configs build (backbone, neck, layer decay) and load SAIM encoders."""
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+
+from mmsaim.apis import publish_checkpoint
+from tests.helpers.models import build_tiny_saim
 from tests.helpers.tool_runs import ROOT
 
 COCO = osp.join(ROOT, 'configs/mask_rcnn/mask-rcnn_vit-base-p16-saim-pre_lsj-1024-32xb2-100e_coco.py')
@@ -42,3 +46,34 @@ def test_full_size_transfer_config_builds(config, scope):
         assert list(backbone.out_indices) == [3, 5, 7, 11]
         assert type(model.neck).__name__ == 'MultiLevelNeck' and model.neck.scales == [4, 2, 1, 0.5]
         assert cfg.model.test_cfg.mode == 'slide' and cfg.train_cfg.max_iters == 160000
+
+
+IMAGENETTE = [
+    ('configs/mask_rcnn/mask-rcnn_vit-tiny-p8-saim-imagenette_1xb2-300it_droplets.py', 'mmdet'),
+    ('configs/upernet/upernet_vit-tiny-p8-saim-imagenette_1xb4-500it_camvid-160x160.py', 'mmseg'),
+]
+
+
+@pytest.mark.parametrize('config,scope', IMAGENETTE, ids=['droplets', 'camvid'])
+def test_imagenette_checkpoint_loads_and_interpolates(config, scope, tmp_path):
+    """The benchmark's published 32 px encoder loads whole and runs on larger inputs."""
+    saim = build_tiny_saim(embed_dims=192, depth=6, num_heads=3, img_size=32, patch_size=8)
+    checkpoint = publish_checkpoint(dict(state_dict=saim.state_dict()), str(tmp_path / 's.pth'))
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    assert cfg.model.backbone.init_cfg.checkpoint.startswith(
+        'work_dirs/representation_benchmark_cpu/checkpoints/saim-')
+    cfg.model.backbone.init_cfg.checkpoint = checkpoint
+    init_default_scope(scope)
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS'])
+    backbone = registry.MODELS.build(cfg.model.backbone)
+    backbone.init_weights()
+    encoder = {k[len('backbone.'):]: v for k, v in saim.state_dict().items()
+               if k.startswith('backbone.')}
+    state = backbone.state_dict()
+    assert set(encoder) - set(state) <= {'ln1.weight', 'ln1.bias'}  # the final norm is unused
+    for name in set(encoder) & set(state):
+        torch.testing.assert_close(state[name], encoder[name], rtol=0, atol=0)
+    backbone.eval()
+    with torch.no_grad():
+        outs = backbone(torch.randn(1, 3, 48, 80))
+    assert outs[-1].shape[-2:] == (6, 10)  # 8x8 patches of the 48x80 input

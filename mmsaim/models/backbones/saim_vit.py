@@ -68,8 +68,9 @@ class SAIMViT(VisionTransformer):
 
         With a ``Pretrained`` ``init_cfg`` every weight is then
         loaded from the checkpoint, and a missing weight or one of another shape is an error
-        (:func:`load_pretrained_encoder`). A checkpoint made for another grid keeps this
-        model's sin-cos embedding, so the position embeddings are always valid.
+        (:func:`load_pretrained_encoder`), except the LayerNorm that ``out_type='avg_featmap'``
+        adds (``ln2``), which a fine-tune starts fresh. A checkpoint made for another grid
+        keeps this model's sin-cos embedding, so the position embeddings are always valid.
         """
         pretrained, self.init_cfg = split_pretrained(self.init_cfg)
         super().init_weights()
@@ -80,7 +81,9 @@ class SAIMViT(VisionTransformer):
         torch.nn.init.xavier_uniform_(w.view(w.shape[0], -1))
         torch.nn.init.normal_(self.cls_token, std=.02)
         if pretrained is not None:
-            load_pretrained_encoder(self, **pretrained, keep_own_pos_embed=True)
+            pooling_norm = ('ln2.', ) if self.out_type == 'avg_featmap' else ()
+            load_pretrained_encoder(self, **pretrained, keep_own_pos_embed=True,
+                                    allow_missing=pooling_norm)
             self.init_cfg = dict(type='Pretrained', **pretrained)
 
     def patch_pos_embed(self, patch_resolution: Tuple[int, int],
