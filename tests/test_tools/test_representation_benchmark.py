@@ -26,7 +26,7 @@ def test_every_pretraining_model_trains(tool, device):
     """The models of both presets (the GPU one too, here on the CPU) give a loss to train."""
     preset = tool.PRESETS[device]
     size = preset['crop_size']
-    for method in ('saim', 'saim_raster', 'igpt', 'mae'):  # random is saim's initial state
+    for method in ('saim', 'saim_raster', 'saim_light', 'igpt', 'mae'):  # random: saim's init
         model = MODELS.build(tool.pretraining_model(method, preset))
         data = model.data_preprocessor(dict(inputs=torch.rand(1, 3, size, size) * 255,
                                             data_samples=None), True)

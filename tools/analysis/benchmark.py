@@ -56,12 +56,12 @@ from mmpretrain.registry import MODELS
 
 import mmsaim  # noqa: F401  (registrations)
 from mmsaim.models.backbones import SAIMViT
+from mmsaim.paths import REPO_ROOT
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
 from get_flops import count, pretraining_loss  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs/saim/saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
+CONFIG = osp.join(REPO_ROOT, 'configs/saim/saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
 MAE_MODEL = osp.join(osp.dirname(mmpretrain.__file__),
                      '.mim/configs/_base_/models/mae_vit-base-p16.py')
 MATMUL_SIZE = 8192
@@ -114,7 +114,7 @@ def parse_args():
                         'a quick check without code generation)')
     parser.add_argument('--config', default=CONFIG,
                         help='ImageNet config whose model, switches and optimizer are used')
-    parser.add_argument('--out', default=osp.join(ROOT, 'work_dirs/benchmark.json'))
+    parser.add_argument('--out', default=osp.join(REPO_ROOT, 'work_dirs/benchmark.json'))
     args = parser.parse_args()
     device = torch.device(args.device)
     if args.amp is None:
@@ -367,7 +367,7 @@ def main():
         hardware=hardware(device), device=device.type, torch=torch.__version__,
         command=' '.join(sys.argv), arch=args.arch, img_size=args.img_size,
         patch_size=args.patch_size, batch_size=args.batch_size, steps=args.steps,
-        warmup=args.warmup, amp=args.amp, config=osp.relpath(args.config, ROOT),
+        warmup=args.warmup, amp=args.amp, config=osp.relpath(args.config, REPO_ROOT),
         matmul_bf16_tflops=matmul, variants=results, targets=checks)
     header = (f"{report['date']}, {report['hardware']}, torch {torch.__version__}: "
               f'arch {args.arch}, {args.img_size} px, patch {args.patch_size}, batch '

@@ -8,6 +8,8 @@ ImageNet-style folder with ``meta/{train,val}.txt``; Imagenette by default), wit
 crops, epochs, optimizer and seed, by
   saim         SAIM, stochastic order, full query stream, Gaussian (9, 1) target;
   saim_raster  the same in raster order (SAIM.md Table 3's order comparison);
+  saim_light   SAIM, stochastic, with a light query stream (not in the paper): half the
+               encoder's width, a third of its depth, attached to evenly spaced blocks;
   igpt         ViT-iGPT: raster order, no query stream (the encoder output at step t predicts
                patch t + 1);
   mae          mmpretrain's MAE (mask ratio 0.75, decoder 2/3 of the encoder's width and depth);
@@ -31,8 +33,9 @@ what is recorded (a method whose evaluations are all recorded is not even loaded
 table can be filled over several runs. A work dir that holds results of other settings is
 refused. ``--stop-after MINUTES`` ends a run at the first pretraining epoch boundary (or
 before the first evaluation) past that time, saving the pretraining state in
-``WORK_DIR/pretrain_state/``; the next run continues from it exactly. The table (one row per encoder, one column per evaluation, with seeds, epochs,
-wall times and hardware) is printed and written to ``WORK_DIR/results.md``.
+``WORK_DIR/pretrain_state/``; the next run continues from it exactly. The table (one row
+per encoder, one column per evaluation, with seeds, epochs, wall times and hardware) is
+printed and written to ``WORK_DIR/results.md``.
 """
 import argparse
 import copy
@@ -63,8 +66,8 @@ from mmsaim.engine.in_memory_loop import (  # noqa: E402
     warmup_cosine_schedulers)
 from mmsaim.evaluation import (  # noqa: E402
     extract_features, finetune_classifier, knn_classify, linear_probe, top1_accuracy)
+from mmsaim.paths import REPO_ROOT  # noqa: E402
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
 PRESETS = {
@@ -84,6 +87,7 @@ PRESETS = {
 METHODS = {
     'saim': 'SAIM, stochastic order, query stream, Gaussian (9, 1)',
     'saim_raster': 'SAIM, raster order, query stream, Gaussian (9, 1)',
+    'saim_light': 'SAIM, stochastic order, light query stream (1/2 wide, 1/3 deep)',
     'igpt': 'ViT-iGPT (raster, no query stream), Gaussian (9, 1)',
     'mae': 'MAE (mmpretrain, mask ratio 0.75)',
     'random': 'random init (no pretraining)',
@@ -94,18 +98,23 @@ KNN = dict(k=20, temperature=0.07)
 LINEAR = dict(epochs=90, batch_size=256, lr=0.1)
 
 
-def saim_model(preset, order='stochastic', query_stream=True):
+def saim_model(preset, order='stochastic', query_stream=True, light=False):
+    """SAIM on the preset's encoder; its query stream as wide and deep as the encoder, or
+    light: half as wide (half the heads), a third as deep (as the ViT-B ablation
+    ``light-dec4-w384``: 384 wide, 4 of 12 blocks)."""
     arch, p = preset['arch'], preset['patch_size']
     dims, depth, heads = arch['embed_dims'], arch['num_layers'], arch['num_heads']
+    stream = dict(embed_dims=dims // 2, num_heads=max(heads // 2, 1),
+                  depth=depth // 3) if light else dict(embed_dims=dims, num_heads=heads,
+                                                        depth=depth)
     return dict(
         type='SAIM',
         order=order,
         data_preprocessor=dict(type='SAIMDataPreprocessor', patch_size=p, mean=MEAN, std=STD,
                                to_rgb=True),
         backbone=dict(type='SAIMViT', arch=arch, img_size=preset['crop_size'], patch_size=p),
-        neck=dict(type='SAIMQueryDecoder', embed_dims=dims, num_heads=heads, depth=depth,
-                  encoder_depth=depth) if query_stream else None,
-        head=dict(type='SAIMPixelHead', embed_dims=dims, patch_size=p, norm_pix=True,
+        neck=dict(type='SAIMQueryDecoder', **stream) if query_stream else None,
+        head=dict(type='SAIMPixelHead', patch_size=p, norm_pix=True,
                   blur=dict(kernel_size=9, sigma=1.)))
 
 
@@ -132,8 +141,8 @@ def mae_model(preset):
 def pretraining_model(method, preset):
     if method == 'mae':
         return mae_model(preset)
-    return saim_model(preset, order='stochastic' if method in ('saim', 'random') else 'raster',
-                      query_stream=method != 'igpt')
+    return saim_model(preset, order='raster' if method in ('saim_raster', 'igpt') else
+                      'stochastic', query_stream=method != 'igpt', light=method == 'saim_light')
 
 
 def optim_wrapper_cfg(preset, optimizer, **kwargs):
@@ -417,7 +426,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--device', choices=sorted(PRESETS), default='cpu',
                         help='the preset and the device it runs on')
-    parser.add_argument('--data-root', default=osp.join(ROOT, '../shared/data/imagenette'),
+    parser.add_argument('--data-root', default=osp.join(REPO_ROOT, '../shared/data/imagenette'),
                         help='an ImageNet-style folder with meta/{train,val}.txt')
     parser.add_argument('--work-dir', help='default: work_dirs/representation_benchmark_DEVICE')
     parser.add_argument('--seed', type=int, default=0)
@@ -432,7 +441,7 @@ def parse_args(argv=None):
                         'evaluation) past this time, saving what a rerun needs to continue')
     args = parser.parse_args(argv)
     args.work_dir = osp.abspath(args.work_dir or osp.join(
-        ROOT, 'work_dirs', f'representation_benchmark_{args.device}'))
+        REPO_ROOT, 'work_dirs', f'representation_benchmark_{args.device}'))
     args.data_root = osp.abspath(args.data_root)
     return args
 
