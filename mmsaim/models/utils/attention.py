@@ -95,7 +95,9 @@ def multihead_attention(attn: MultiheadAttention,
         k, v = F.linear(context, w_kv, b_kv).chunk(2, dim=-1)
     q, k, v = (_split_heads(t, num_heads) for t in (q, k, v))
     dropout_p = attn.attn_drop if attn.training else 0.
-    recording = _RECORDINGS.get(id(attn))
+    # Look the module up only while something records: compiled blocks then guard on the
+    # (empty) registry alone, not on each block's identity, and one graph serves all blocks.
+    recording = _RECORDINGS.get(id(attn)) if _RECORDINGS else None
     if recording is not None:
         recording.append(('self' if context is None else 'cross',
                           attention_probabilities(q, k, attn_mask, is_causal)))

@@ -54,6 +54,25 @@ def test_compiled_blocks_have_no_graph_breaks_and_match():
     torch._dynamo.reset()
 
 
+def _compiled_graphs(depth):
+    """How many graphs one training step of a ``depth``-block model compiles."""
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    model = build_tiny_saim(depth=depth, compile_blocks=dict(backend='eager', dynamic=False))
+    step_loss_and_grads(model, *_batch())
+    graphs = torch._dynamo.utils.counters['stats']['unique_graphs']
+    torch._dynamo.reset()
+    return graphs
+
+
+def test_one_compilation_serves_every_block():
+    """Compiling does not grow with depth: past the first block (whose input comes from
+    outside the stream), every block of a stream reuses one graph. A guard on the block
+    itself, e.g. its id, would recompile block after block and, past dynamo's recompile
+    limit, fall back to eager."""
+    assert _compiled_graphs(depth=6) == _compiled_graphs(depth=2) > 0
+
+
 @pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
 def test_residual_in_autocast_dtype(dtype):
     """Under autocast the option holds the residual stream in ``dtype``; its error against
