@@ -1,5 +1,6 @@
 import math
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
@@ -28,7 +29,8 @@ class FiniteLossHook(Hook):
         if not outputs or 'loss' not in outputs or not self.every_n_train_iters(
                 runner, self.interval):
             return
-        loss = float(outputs['loss'])
+        loss = outputs['loss']
+        loss = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
         if math.isfinite(loss):
             return
         last = find_resumable_checkpoint(runner.work_dir)
