@@ -1,5 +1,6 @@
 """Publish a checkpoint: weights and plain metadata only, named by its hash."""
 import hashlib
+import io
 import os
 import os.path as osp
 from typing import Union
@@ -7,7 +8,7 @@ from typing import Union
 import numpy as np
 import torch
 
-from ..runner import load_checkpoint_file
+from ..runner import load_checkpoint_file, replace_file_atomically
 
 PLAIN = (str, int, float, bool, type(None))
 
@@ -65,13 +66,13 @@ def publish_checkpoint(checkpoint: Union[str, dict], out_file: str) -> str:
     published = dict(
         state_dict={k: v.detach().cpu().clone() for k, v in checkpoint['state_dict'].items()},
         meta=plain_meta(checkpoint.get('meta') or {}))
+    buffer = io.BytesIO()
+    torch.save(published, buffer)
+    data = buffer.getvalue()
+    # Fails loudly, before anything is written, if something not plain slipped through.
+    torch.load(io.BytesIO(data), map_location='cpu', weights_only=True)
     stem = out_file[:-len('.pth')] if out_file.endswith('.pth') else out_file
     os.makedirs(osp.dirname(osp.abspath(stem)), exist_ok=True)
-    tmp_file = stem + '.tmp.pth'
-    torch.save(published, tmp_file)
-    with open(tmp_file, 'rb') as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    final_file = f'{stem}-{sha[:8]}.pth'
-    os.replace(tmp_file, final_file)
-    torch.load(final_file, map_location='cpu', weights_only=True)  # fails loudly if not plain
+    final_file = f'{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth'
+    replace_file_atomically(final_file, data)
     return final_file

@@ -40,7 +40,6 @@ import json
 import logging
 import os
 import os.path as osp
-import platform
 import statistics
 import sys
 import time
@@ -60,6 +59,7 @@ from mmsaim.paths import REPO_ROOT
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
 from get_flops import count, pretraining_loss  # noqa: E402
+from hardware import hardware_name  # noqa: E402
 
 CONFIG = osp.join(REPO_ROOT, 'configs/saim/saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
 MAE_MODEL = osp.join(osp.dirname(mmpretrain.__file__),
@@ -336,17 +336,6 @@ def print_table(results, checks, header):
         print(f"  {target}: {fmt(check['ratio'], '.2f')}{met}")
 
 
-def hardware(device):
-    if device.type == 'cuda':
-        return torch.cuda.get_device_name(device)
-    model = platform.processor() or platform.machine()
-    if osp.exists('/proc/cpuinfo'):
-        with open('/proc/cpuinfo') as f:
-            names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
-        model = names[0] if names else model
-    return f'{model}, {torch.get_num_threads()} threads'
-
-
 def main():
     args = parse_args()
     device = torch.device(args.device)
@@ -364,7 +353,7 @@ def main():
     checks = check_targets(results, device.type == 'cuda')
     report = dict(
         date=datetime.datetime.now().isoformat(timespec='seconds'),
-        hardware=hardware(device), device=device.type, torch=torch.__version__,
+        hardware=hardware_name(device), device=device.type, torch=torch.__version__,
         command=' '.join(sys.argv), arch=args.arch, img_size=args.img_size,
         patch_size=args.patch_size, batch_size=args.batch_size, steps=args.steps,
         warmup=args.warmup, amp=args.amp, config=osp.relpath(args.config, REPO_ROOT),

@@ -42,7 +42,6 @@ import copy
 import json
 import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -67,6 +66,10 @@ from mmsaim.engine.in_memory_loop import (  # noqa: E402
 from mmsaim.evaluation import (  # noqa: E402
     extract_features, finetune_classifier, knn_classify, linear_probe, top1_accuracy)
 from mmsaim.paths import REPO_ROOT  # noqa: E402
+from mmsaim.runner import replace_file_atomically  # noqa: E402
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
+from hardware import hardware_name  # noqa: E402
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 
@@ -151,17 +154,6 @@ def optim_wrapper_cfg(preset, optimizer, **kwargs):
     return dict(wrapper, optimizer=optimizer, **kwargs)
 
 
-def hardware(device):
-    if device == 'cuda':
-        return torch.cuda.get_device_name()
-    name = platform.processor() or platform.machine()
-    if osp.isfile('/proc/cpuinfo'):
-        with open('/proc/cpuinfo') as f:
-            name = next((line.split(':', 1)[1].strip() for line in f
-                         if line.startswith('model name')), name)
-    return f'{name}, {torch.get_num_threads()} threads'
-
-
 class Stopped(Exception):
     """``--stop-after`` ended the run; a rerun continues."""
 
@@ -202,10 +194,7 @@ class Benchmark:
         return results
 
     def save_results(self):
-        tmp = self.results_file + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(self.results, f, indent=1)
-        os.replace(tmp, self.results_file)
+        replace_file_atomically(self.results_file, json.dumps(self.results, indent=1).encode())
 
     def generator(self, device='cpu', offset=0):
         return torch.Generator(device).manual_seed(self.args.seed + offset)
@@ -343,7 +332,7 @@ class Benchmark:
         if not todo:
             self.logger.info(f'{method}: finished earlier, skipped')
             return
-        host = hardware(self.device)
+        host = hardware_name(self.device)
         if 'pretrain' not in record or not osp.isfile(record['pretrain']['checkpoint']):
             record['pretrain'] = dict(self.pretrain(method), hardware=host)
             self.save_results()
@@ -469,7 +458,7 @@ def main(argv=None):
     # mmengine's own messages (weight-init reports, checkpoint keys) go to the "current"
     # logger, the latest created: a second one, which shows them from WARNING up.
     named_logger('representation_benchmark_mmengine', 'WARNING')
-    logger.info(f'{" ".join(sys.argv)}\nwork dir {args.work_dir}; {hardware(args.device)}; '
+    logger.info(f'{" ".join(sys.argv)}\nwork dir {args.work_dir}; {hardware_name(args.device)}; '
                 f'torch {torch.__version__}')
     start = time.perf_counter()
     benchmark = Benchmark(args, preset, logger)
