@@ -1,6 +1,4 @@
 """Checkpoint loading that cannot run code, and cut-off files that say so."""
-import copyreg
-import os
 import pickle
 
 import pytest
@@ -13,6 +11,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmsaim.runner import (CheckpointError, find_resumable_checkpoint, is_complete_checkpoint,
                            load_checkpoint_file)
+from tests.helpers.crafted_checkpoints import PlantedHistoryBuffer, getattr_exploit, write_payload
 
 
 class _Regression(BaseModel):
@@ -70,76 +69,34 @@ def test_training_checkpoint_resumes(trained, tmp_path):
     assert runner.epoch == 2 and _load_checkpoint(str(tmp_path / 'epoch_2.pth'))['meta']['epoch'] == 2
 
 
-class _Getattr:
-    """Pickles as ``getattr(obj, name)``."""
-
-    def __init__(self, obj, name):
-        self.obj, self.name = obj, name
-
-    def __reduce__(self):
-        return getattr, (self.obj, self.name)
-
-
-class _PlantedHistoryBuffer:
-    """Pickles as mmengine's HistoryBuffer with extra attributes in its state."""
-
-    def __init__(self, **attributes):
-        self.attributes = attributes
-
-    @property
-    def __class__(self):  # what pickle checks __newobj__'s class against
-        return HistoryBuffer
-
-    def __reduce__(self):
-        state = dict(max_length=10, _log_history=[1.0], _count_history=[1], **self.attributes)
-        return copyreg.__newobj__, (HistoryBuffer, ), state
-
-
-def crafted_checkpoint(path, marker):
-    """The --resume exploit: reach the builtins through ``getattr(getattr, '__self__')`` and
-    plant a ``__reduce_ex__`` on a HistoryBuffer in the runtime info, which
-    MessageHub.load_state_dict deep-copies, calling ``__reduce_ex__(4)`` is ``{4: (exec, (code,))}.get(4)``, and deepcopy then calls
-    ``exec(code)``."""
-    builtins_module = _Getattr(getattr, '__self__')
-    run = (_Getattr(builtins_module, 'exec'), (f'open({str(marker)!r}, "w").write("pwned")', ))
-    payload = _PlantedHistoryBuffer(__reduce_ex__=_Getattr({4: run}, 'get'))
-    torch.save(dict(state_dict={}, meta=dict(epoch=1, iter=1),
-                    message_hub=dict(log_scalars={}, runtime_info={'loss_history': payload},
-                                     resumed_keys={})), path)
-
-
 def test_crafted_history_buffer_is_refused(tmp_path):
     path, marker = tmp_path / 'evil.pth', tmp_path / 'pwned'
-    crafted_checkpoint(path, marker)
+    getattr_exploit(path, marker)
     # The payload is real: unpickled as a plain pickle, resuming the message hub runs it.
     MessageHub.get_instance('exploit').load_state_dict(
         torch.load(path, weights_only=False)['message_hub'])
     assert marker.read_text() == 'pwned'
     marker.unlink()
     with pytest.raises(CheckpointError, match=r'getattr\(getattr, .__self__.\)'):
-        _load_checkpoint(str(path))  # the loader mmengine's resume, load_from and init_cfg use
+        _load_checkpoint(str(path))  # the loader of get_model, load_from and init_cfg
     assert not marker.exists()
 
 
 def test_planted_attribute_without_getattr_is_refused(tmp_path):
     path = tmp_path / 'planted.pth'
-    torch.save(dict(message_hub=dict(log_scalars={'x': _PlantedHistoryBuffer(
+    torch.save(dict(message_hub=dict(log_scalars={'x': PlantedHistoryBuffer(
         __deepcopy__='anything')})), path)
-    with pytest.raises(CheckpointError, match=r"HistoryBuffer with attributes \['__deepcopy__'\]"):
+    with pytest.raises(CheckpointError,
+                       match=r"HistoryBuffer with attributes \['__deepcopy__'\].* at "
+                       r'message_hub.log_scalars.x'):
         load_checkpoint_file(str(path))
 
 
 def test_reduce_payload_is_refused(tmp_path):
-
-    class Exploit:
-
-        def __reduce__(self):
-            return os.system, ('echo pwned', )
-
-    path = tmp_path / 'evil.pth'
-    torch.save({'state_dict': {}, 'meta': Exploit()}, path)
+    path = write_payload('pickled call', tmp_path / 'evil.pth', tmp_path / 'pwned')
     with pytest.raises(CheckpointError, match=r'it holds (posix|nt)\.system'):
-        _load_checkpoint(str(path))
+        _load_checkpoint(path)
+    assert not (tmp_path / 'pwned').exists()
 
 
 def test_cut_off_checkpoint_names_the_intact_one(trained, tmp_path):
