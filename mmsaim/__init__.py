@@ -1,24 +1,16 @@
 """mmsaim: SAIM pretraining for OpenMMLab 2.0.
 
-Importing ``mmsaim`` applies the stack fixes of :mod:`mmsaim.compat`, makes mmengine read
-local checkpoints with :func:`mmsaim.runner.load_checkpoint_file` (which cannot run code),
-registers the pretraining components in mmpretrain's registries (the generic training hooks
-in mmengine's) and its configs in mmpretrain's model hub (``mmpretrain.list_models('*saim*')``).
-The mmdet and mmseg components live in :mod:`mmsaim.det` and :mod:`mmsaim.seg` and are
-imported only when a config asks for them.
+Importing ``mmsaim`` registers the pretraining components in mmpretrain's registries (the
+generic training hooks and :class:`mmsaim.runner.SafeRunner` in mmengine's), and its configs
+in mmpretrain's model hub (``mmpretrain.list_models('*saim*')``). The one change it makes
+outside mmsaim is listed in :mod:`mmsaim.compat`. The mmdet and mmseg components live in
+:mod:`mmsaim.det` and :mod:`mmsaim.seg` and are imported only when a config asks for them.
 """
-from . import compat
+from . import compat, datasets, engine, models, runner  # noqa: F401  (registrations)
+from .model_index import register_model_index
+from .version import __version__, version_info
 
 compat.apply_all()
-
-from . import runner  # noqa: E402
-
-runner.use_for_mmengine()
-
-from . import datasets, engine, models  # noqa: E402,F401  (register into mmpretrain)
-from .model_index import register_model_index  # noqa: E402
-from .version import __version__, version_info  # noqa: E402
-
 register_model_index()
 
 __all__ = ['__version__', 'version_info']

@@ -43,12 +43,14 @@ class KillDuringSaveHook(Hook):
 
 @HOOKS.register_module()
 class DivergeAtIterHook(Hook):
-    """Make every weight NaN before training iteration ``iteration``: a diverged run."""
+    """The update of training iteration ``iteration`` (1-based) diverges: every weight is NaN
+    after it, before any hook saves them; the loss of the next iteration is NaN."""
+    priority = 'HIGHEST'
 
     def __init__(self, iteration: int):
         self.iteration = iteration
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if runner.iter + 1 == self.iteration:
             with torch.no_grad():
                 for param in runner.model.parameters():

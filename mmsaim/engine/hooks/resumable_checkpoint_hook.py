@@ -1,5 +1,6 @@
 import glob
 import inspect
+import math
 import os
 import os.path as osp
 import random
@@ -13,8 +14,13 @@ from mmengine.hooks import CheckpointHook
 from mmengine.registry import HOOKS
 
 from ...runner import replace_file_atomically
+from .finite_loss_hook import UNCONFIRMED, loss_value
 
 RANDOM_STATES = 'random_states'
+
+
+def _finite(loss) -> bool:
+    return loss is None or math.isfinite(loss)
 
 
 @HOOKS.register_module()
@@ -23,8 +29,15 @@ class ResumableCheckpointHook(CheckpointHook):
 
     - A checkpoint is written to ``<name>.tmp`` and renamed when complete, so a kill during
       the save leaves the previous checkpoints as they were; ``last_checkpoint`` is updated
-      (atomically) only after the rename, and the checkpoints that ``max_keep_ckpts`` drops
-      are removed only then. (mmengine removes the oldest before writing the new one.)
+      (atomically) only after the rename. (mmengine removes the oldest before writing the
+      new one.)
+    - The checkpoints that ``max_keep_ckpts`` drops are removed only once training has gone
+      on from the new one with a finite loss (the next iteration's): until then the new
+      checkpoint is *unconfirmed* (``runner.message_hub.get_info(UNCONFIRMED)``), since an
+      update that diverged on the last iteration before a save leaves finite weights whose
+      next loss is not. :class:`FiniteLossHook` then names the checkpoint before it. A
+      finished run keeps the checkpoint before its last one too: nothing ran after the last
+      save.
     - The random states of Python, NumPy and torch (CPU and CUDA) are saved with each
       checkpoint and restored on resume, so a single-process run with a fixed seed continues
       with the numbers the uninterrupted run would have drawn. (In a distributed run the
@@ -52,6 +65,8 @@ class ResumableCheckpointHook(CheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
+        self._superseded = []
+        runner.message_hub.update_info(UNCONFIRMED, None)
         if self._local() and is_main_process():
             for stale in glob.glob(osp.join(glob.escape(self.out_dir), '*.pth.tmp')):
                 os.remove(stale)  # left by a save that was cut off
@@ -77,10 +92,19 @@ class ResumableCheckpointHook(CheckpointHook):
             return
         os.replace(f'{path}.tmp', path)
         replace_file_atomically(osp.join(runner.work_dir, 'last_checkpoint'), path.encode())
-        for old in set(kept) - set(keep):
-            old_path = osp.join(self.out_dir, self.filename_tmpl.format(old))
-            if osp.isfile(old_path):
-                os.remove(old_path)
+        self._superseded += [osp.join(self.out_dir, self.filename_tmpl.format(old))
+                             for old in set(kept) - set(keep)]
+        runner.message_hub.update_info(UNCONFIRMED, path)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        if runner.message_hub.get_info(UNCONFIRMED) is not None and _finite(loss_value(outputs)):
+            runner.message_hub.update_info(UNCONFIRMED, None)
+            if is_main_process():
+                for old_path in self._superseded:
+                    if osp.isfile(old_path):
+                        os.remove(old_path)
+            self._superseded = []
+        super().after_train_iter(runner, batch_idx, data_batch, outputs)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         states = dict(python=random.getstate(), numpy=np.random.get_state(),

@@ -5,27 +5,29 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmsaim.apis.runner_cfg import drop_schedulers_after_training
+from mmsaim.runner import drop_schedulers_after_training
 from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, run_python, run_train, write_images
 from tests.helpers.models import build_tiny_saim
 
 DROPLETS = f'{ROOT}/configs/mask_rcnn/mask-rcnn_vit-tiny-p8-saim-demo_1xb2-300it_droplets.py'
 
 
-def last_line(proc):
-    return proc.stderr.strip().splitlines()[-1]
+def error_line(proc, tool='train.py'):
+    """The one line a tool stops with on a user error (exit status 2)."""
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith(f'{tool}: error: ') and 'Traceback' not in proc.stderr
+    return line[len(f'{tool}: error: '):]
 
 
 def test_unset_saim_data_names_the_variable(tmp_path):
     proc = run_train(tmp_path / 'work', None, check=False)
-    assert proc.returncode != 0
-    assert 'SAIM_DATA' in last_line(proc) and 'environment' in last_line(proc)
+    assert 'SAIM_DATA' in error_line(proc) and 'environment' in error_line(proc)
 
 
 def test_setting_a_config_variable_is_refused_with_the_fix(tmp_path):
     proc = run_train(tmp_path / 'work', tmp_path, 'img_size=128', check=False)
-    assert proc.returncode != 0
-    message = last_line(proc)
+    message = error_line(proc)
     assert message.startswith('--cfg-options img_size=128: `img_size` is a variable of')
     assert 'model.backbone.img_size' in message and 'custom_hooks.1.img_size' in message
 
@@ -60,6 +62,6 @@ def test_test_tool_refuses_a_pretraining_checkpoint(tmp_path):
     ckpt = tmp_path / 'saim.pth'
     torch.save({'state_dict': model.state_dict()}, ckpt)
     proc = run_python(['tools/test.py', DROPLETS, ckpt])
-    assert proc.returncode != 0
-    assert last_line(proc).startswith(f'{ckpt} does not fit the model of {DROPLETS}')
-    assert 'holds an encoder only' in last_line(proc)
+    message = error_line(proc, 'test.py')
+    assert message.startswith(f'{ckpt} does not fit the model of {DROPLETS}')
+    assert 'holds an encoder only' in message

@@ -1,0 +1,221 @@
+"""mmengine's Runner with checkpoints that are data and earlier work that is never lost."""
+import atexit
+import os.path as osp
+import warnings
+from typing import Callable, Dict, List, Union
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import is_distributed
+from mmengine.optim import _ParamScheduler
+from mmengine.registry import RUNNERS
+from mmengine.runner import EpochBasedTrainLoop, Runner
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from mmengine.model import is_model_wrapper
+
+from .checkpoint import (CheckpointError, checkpoint_files, find_resumable_checkpoint,
+                         load_checkpoint_file)
+
+# What a parameter scheduler's state holds about how far it has got, not about its plan.
+SCHEDULE_PROGRESS = ('last_step', '_global_step', '_last_value', '_get_value_called_within_step')
+
+
+class WorkDirInUseError(CheckpointError):
+    """Training would write over the checkpoints of an earlier run."""
+
+
+def read_checkpoint(filename: str, map_location: Union[str, Callable] = 'cpu') -> dict:
+    """A checkpoint as the Runner gets it: local files through :func:`load_checkpoint_file`
+    (plain data only), URLs and other schemes through mmengine's loaders; without the
+    config text that mmengine's ``resume`` would execute (``meta['config']``)."""
+    if osp.isfile(osp.expanduser(filename)):
+        checkpoint = load_checkpoint_file(filename, map_location=map_location)
+    else:
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if isinstance(meta, dict):
+        meta.pop('config', None)
+    return checkpoint
+
+
+def _destroy_process_group() -> None:
+    if is_distributed():
+        torch_dist.destroy_process_group()
+
+
+@RUNNERS.register_module()
+class SafeRunner(Runner):
+    """mmengine's ``Runner`` that reads checkpoints as data and never loses earlier work.
+
+    - ``load_from`` and ``resume`` read local checkpoints with
+      :func:`mmsaim.runner.load_checkpoint_file` (tensors, numbers, strings, numeric NumPy
+      arrays; anything else is refused with its key), and never evaluate the config text
+      a checkpoint carries (mmengine's ``resume`` executes ``meta['config']`` as Python to
+      read one mmcv 1.x setting). A resumed parameter-scheduler state may only hold the
+      entries the config's schedulers have; ``meta.epoch`` and ``meta.iter`` must be ints.
+    - Training into a work dir that holds ``epoch_*`` / ``iter_*`` checkpoints stops with a
+      :class:`WorkDirInUseError` unless the run resumes, instead of writing over them.
+    - Resuming with a schedule other than the checkpoint's (e.g. a larger
+      ``train_cfg.max_epochs``, which moves the end of the schedulers that end with
+      training) follows the config's schedule from the iteration reached: every scheduled
+      value is what a run planned with the new schedule from the start would have there.
+    - ``--launcher pytorch`` on a machine without CUDA trains on CPU processes: a gloo
+      process group (the ``nccl`` default cannot start without CUDA), DDP without device
+      ids, and the group destroyed at exit (gloo otherwise aborts the interpreter's
+      shutdown).
+
+    Configs select it with ``runner_type = 'SafeRunner'``; every OpenMMLab ``train.py``
+    builds a config's ``runner_type`` from the ``RUNNERS`` registry.
+    """
+
+    @property
+    def _cpu_distributed(self) -> bool:
+        return self.launcher == 'pytorch' and not torch.cuda.is_available()
+
+    def setup_env(self, env_cfg: Dict) -> None:
+        if self._cpu_distributed and not is_distributed():
+            backend = env_cfg.get('dist_cfg', {}).get('backend', 'nccl')
+            if backend != 'gloo':
+                warnings.warn(f'The {backend} backend needs CUDA, which is not available; '
+                              'using gloo. Set env_cfg.dist_cfg.backend=gloo to say so.')
+            torch_dist.init_process_group(backend='gloo')
+            atexit.register(_destroy_process_group)
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        if self._cpu_distributed and model_wrapper_cfg is None:
+            # mmengine's default passes device_ids=[LOCAL_RANK], which DDP refuses on CPU.
+            model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get('find_unused_parameters', False))
+        return super().wrap_model(model_wrapper_cfg, model)
+
+    def train(self):
+        if not self._resume:
+            earlier = checkpoint_files(self.work_dir)
+            if earlier or osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
+                shown = ', '.join(osp.basename(p) for p in earlier[:3]) or 'last_checkpoint'
+                raise WorkDirInUseError(
+                    f'{self.work_dir} holds the checkpoints of an earlier run ({shown}'
+                    f'{", ..." if len(earlier) > 3 else ""}), which training would write '
+                    'over; continue that run with --resume, or train into a fresh '
+                    '--work-dir.')
+        return super().train()
+
+    def load_or_resume(self) -> None:
+        """"Resume from the latest checkpoint" means the newest complete one (mmengine
+        reads ``last_checkpoint`` alone and otherwise trains over the work dir)."""
+        if self._resume and self._load_from is None and not self._has_loaded:
+            self._load_from = find_resumable_checkpoint(self.work_dir)
+            if self._load_from is None:
+                cut_off = checkpoint_files(self.work_dir)
+                if cut_off:
+                    raise CheckpointError(
+                        f'--resume: no complete checkpoint in {self.work_dir}; '
+                        f'{", ".join(cut_off)} were cut off while being written. Move them '
+                        'away to train from scratch.')
+                self.logger.info(f'--resume: no checkpoint in {self.work_dir} yet; '
+                                 'training from scratch')
+                self._resume = False
+            else:
+                self.logger.info(f'resuming from {self._load_from}')
+        super().load_or_resume()
+
+    def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False, revise_keys: list = [(r'^module.', '')]):
+        checkpoint = read_checkpoint(filename, map_location)
+        meta = checkpoint.get('meta', {})
+        for key in ('epoch', 'iter'):
+            if key in meta and type(meta[key]) is not int:
+                raise CheckpointError(f'{filename}: meta.{key} is {meta[key]!r}, not an int')
+        if self._planned_schedule is not None and not _same_plans(
+                self._planned_schedule, checkpoint.get('param_schedulers')):
+            # mmengine would load the saved states into the config's schedulers as they
+            # are (their __dict__ updated with whatever the file holds); they stay fresh.
+            self._old_schedule = checkpoint.pop('param_schedulers', [])
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
+                                               revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    _planned_schedule = None  # the config's schedulers' states, while resuming
+    _old_schedule = None  # the checkpoint's, when the config plans another schedule
+
+    def _schedulers(self) -> List[_ParamScheduler]:
+        live = self.param_schedulers or []
+        schedulers = [s for group in live.values() for s in group] if isinstance(
+            live, dict) else list(live)
+        return [s for s in schedulers if isinstance(s, _ParamScheduler)]
+
+    def resume(self, filename: str, resume_optimizer: bool = True,
+               resume_param_scheduler: bool = True,
+               map_location: Union[str, Callable] = 'default') -> None:
+        schedulers = self._schedulers()
+        values = [_scheduled_values(s) for s in schedulers]
+        if resume_param_scheduler:
+            self._planned_schedule = [s.state_dict() for s in schedulers]
+        try:
+            super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
+        finally:
+            self._planned_schedule = None
+        if self._old_schedule is not None:
+            self._advance_schedule(schedulers, values)
+            self._old_schedule = None
+
+    def _advance_schedule(self, schedulers: List[_ParamScheduler], values: List) -> None:
+        """Advance the config's (fresh) schedulers to the iteration reached, as
+        :class:`ParamSchedulerHook` would have; the optimizer state loaded from the
+        checkpoint holds the old schedule's values, which are set back first."""
+        for scheduler, scheduler_values in zip(schedulers, values):
+            for group, group_values in zip(scheduler.optimizer.param_groups, scheduler_values):
+                group.update(group_values)
+        iters_per_epoch = (len(self.train_dataloader) if isinstance(
+            self.train_loop, EpochBasedTrainLoop) else None)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # "scheduler.step() before optimizer.step()"
+            for it in range(1, self.iter + 1):
+                for scheduler in schedulers:
+                    if not scheduler.by_epoch:
+                        scheduler.step()
+                if iters_per_epoch and it % iters_per_epoch == 0:
+                    for scheduler in schedulers:
+                        if scheduler.by_epoch:
+                            scheduler.step()
+        self.logger.warning(
+            f'The config schedules {", ".join(sorted({s.param_name for s in schedulers}))} '
+            f'differently from the checkpoint (scheduler ends {_ends(self._old_schedule)} -> '
+            f'{_ends([s.state_dict() for s in schedulers])}): following the config\'s '
+            f'schedule from iteration {self.iter}, as if the run had been planned with it '
+            'from the start.')
+
+
+def _plan(state) -> dict:
+    return {k: v for k, v in state.items() if k not in SCHEDULE_PROGRESS} if isinstance(
+        state, dict) else state
+
+
+def _flat_states(saved) -> list:
+    if isinstance(saved, dict):
+        return [state for states in saved.values() for state in states]
+    return list(saved) if isinstance(saved, (list, tuple)) else [saved]
+
+
+def _same_plans(planned: List[dict], saved) -> bool:
+    """Whether a checkpoint's scheduler states plan what the config's schedulers plan."""
+    saved = _flat_states(saved)
+    return len(saved) == len(planned) and all(
+        _plan(a) == _plan(b) for a, b in zip(planned, saved))
+
+
+def _ends(states) -> list:
+    return [s.get('end') if isinstance(s, dict) else None for s in _flat_states(states)]
+
+
+def _scheduled_values(scheduler: _ParamScheduler) -> List[dict]:
+    """The values a scheduler sets, and their initial values, in each parameter group."""
+    name = scheduler.param_name
+    return [{name: g[name], f'initial_{name}': g[f'initial_{name}']}
+            for g in scheduler.optimizer.param_groups]
