@@ -3,44 +3,47 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
                          [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 
+Examples:
+    python tools/test.py configs/upernet/upernet_vit-tiny-p8-saim-demo_1xb4-500it_camvid-160x160.py \
+        work_dirs/upernet_camvid/iter_500.pth --out metrics.json
+    bash tools/dist_test.sh CONFIG CHECKPOINT 8
+
 The checkpoint must hold every weight of the config's model with its shape: a SAIM
 pretraining checkpoint (an encoder only) is refused with a message saying so.
 """
-import argparse
+import os.path as osp
 
-import mmsaim  # noqa: F401  (stack fixes and registrations; before anything else)
+import mmsaim  # noqa: F401  (registrations; before anything else)
 from mmengine.fileio import dump
-from mmengine.runner import Runner
 
-from mmsaim.apis import add_runner_args, load_runner_cfg, load_trained_weights, prepare_runner_cfg
-from mmsaim.runner import CheckpointError
+from mmsaim.apis import load_trained_weights
+from mmsaim.cli import add_runner_args, run_tool, tool_parser
+from mmsaim.runner import ConfigError, build_runner, load_runner_cfg, prepare_runner_cfg
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Test a checkpoint with an mmsaim config')
+    parser = tool_parser(__doc__)
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the metrics to this json/yaml/pickle file')
     add_runner_args(parser)
-    return parser.parse_args()
+    return parser
 
 
-def main():
-    args = parse_args()
-    cfg = load_runner_cfg(args)
+def main(args):
+    cfg = load_runner_cfg(args.config, args.cfg_options, args.launcher, args.work_dir)
     if cfg.get('test_dataloader') is None:
-        raise SystemExit(f'{args.config} defines no test_dataloader: pretraining configs '
-                         'have nothing to evaluate; use a fine-tuning or transfer config.')
+        raise ConfigError(f'{args.config} defines no test_dataloader: pretraining configs '
+                          'have nothing to evaluate; use a fine-tuning or transfer config.')
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'no such checkpoint: {args.checkpoint}')
     cfg.resume, cfg.load_from = False, None
-    runner = Runner.from_cfg(prepare_runner_cfg(cfg))
-    try:
-        load_trained_weights(runner.model, args.checkpoint, args.config)
-    except CheckpointError as e:
-        raise SystemExit(str(e)) from None
+    runner = build_runner(prepare_runner_cfg(cfg))
+    load_trained_weights(runner.model, args.checkpoint, args.config)
     metrics = runner.test()
     if args.out:
         dump(metrics, args.out)
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

@@ -2,17 +2,25 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
                                  [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+
+Examples:
+    python tools/train.py configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_folder-64px.py \
+        --work-dir work_dirs/demo --cfg-options train_cfg.max_epochs=20
+    python tools/train.py CONFIG --work-dir work_dirs/demo --resume     # continue a run
+    bash tools/dist_train.sh CONFIG 8                                  # 8 GPUs
+
+A work dir that holds checkpoints is refused unless --resume continues that run, so
+earlier checkpoints are never written over. --resume alone takes the newest complete
+checkpoint in the work dir; a larger train_cfg.max_epochs then extends the run, following
+the config's schedule for the new length from where the run is.
 """
-import argparse
-
-import mmsaim  # noqa: F401  (stack fixes and registrations; before anything else)
-from mmengine.runner import Runner
-
-from mmsaim.apis import add_runner_args, load_runner_cfg, prepare_runner_cfg
+import mmsaim  # noqa: F401  (registrations; before anything else)
+from mmsaim.cli import add_runner_args, run_tool, tool_parser
+from mmsaim.runner import build_runner, load_runner_cfg, prepare_runner_cfg
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Train a model with an mmsaim config')
+    parser = tool_parser(__doc__)
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
@@ -26,17 +34,16 @@ def parse_args():
     parser.add_argument('--no-persistent-workers', action='store_true',
                         help='turn off persistent workers in every dataloader')
     add_runner_args(parser)
-    return parser.parse_args()
+    return parser
 
 
-def main():
-    args = parse_args()
+def main(args):
+    cfg = load_runner_cfg(args.config, args.cfg_options, args.launcher, args.work_dir)
     cfg = prepare_runner_cfg(
-        load_runner_cfg(args), amp=args.amp, resume=args.resume,
-        auto_scale_lr=args.auto_scale_lr, no_validate=args.no_validate,
-        no_persistent_workers=args.no_persistent_workers)
-    Runner.from_cfg(cfg).train()
+        cfg, amp=args.amp, resume=args.resume, auto_scale_lr=args.auto_scale_lr,
+        no_validate=args.no_validate, no_persistent_workers=args.no_persistent_workers)
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

@@ -5,13 +5,11 @@ from .inference import (FEATURE_KINDS, as_batch, extract_features, image_size, i
                         load_images, reconstruct)
 from .orders import ORDER_NAMES, batch_order, patch_order
 from .publish import plain_meta, publish_checkpoint
-from .runner_cfg import (add_runner_args, load_runner_cfg, load_trained_weights,
-                         prepare_runner_cfg)
+from .trained_weights import load_trained_weights
 
 __all__ = [
     'attention_maps', 'Completion', 'complete', 'random_visible', 'visible_first',
     'visible_from_mask_file', 'FEATURE_KINDS', 'as_batch', 'extract_features', 'image_size',
     'init_model', 'load_images', 'reconstruct', 'ORDER_NAMES', 'batch_order', 'patch_order',
-    'plain_meta', 'publish_checkpoint', 'add_runner_args', 'load_runner_cfg',
-    'load_trained_weights', 'prepare_runner_cfg'
+    'plain_meta', 'publish_checkpoint', 'load_trained_weights'
 ]

@@ -13,7 +13,7 @@ from mmpretrain.registry import TRANSFORMS
 
 from ..models.utils import denormalize_patches, patch_grid, patchify, unpatchify
 from .orders import OrderSpec, batch_order
-from .runner_cfg import load_trained_weights
+from .trained_weights import load_trained_weights
 
 FEATURE_KINDS = ('cls', 'mean', 'patches')
 Images = Union[str, PathLike, Sequence[Union[str, PathLike]], torch.Tensor]

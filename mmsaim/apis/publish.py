@@ -30,11 +30,19 @@ def _plain(value):
     raise _NotPlain(type(value).__name__)
 
 
+# Config text: mmengine's Runner.resume (``config``) and its inferencers (``cfg``) execute
+# it as Python when they find it in a checkpoint.
+CONFIG_TEXT = ('config', 'cfg')
+
+
 def plain_meta(meta: dict) -> dict:
-    """The entries of a checkpoint's ``meta`` that are (or convert to) plain types; the
-    others (objects a ``weights_only`` load would refuse) are left out."""
+    """The entries of a checkpoint's ``meta`` that are (or convert to) plain types, without
+    the config text; the others (objects a ``weights_only`` load would refuse, text that
+    mmengine would execute) are left out."""
     kept = {}
     for key, value in meta.items():
+        if key in CONFIG_TEXT:
+            continue
         try:
             kept[key] = _plain(value)
         except _NotPlain:
@@ -50,6 +58,8 @@ def publish_checkpoint(checkpoint: Union[str, dict], out_file: str) -> str:
     dropped; the state dict is kept (on the CPU) and ``meta`` keeps only plain types, so
     the file loads with ``torch.load(..., weights_only=True)``, in a process that has not
     imported mmsaim, into a stock mmpretrain ``VisionTransformer`` (``prefix='backbone.'``).
+    The config text is left out too (publish the config file beside the weights): mmengine
+    executes the text it finds in a checkpoint.
 
     Args:
         checkpoint (str | dict): a checkpoint file (mmengine's layout, ``state_dict`` inside)
@@ -58,9 +68,13 @@ def publish_checkpoint(checkpoint: Union[str, dict], out_file: str) -> str:
 
     Returns:
         str: the published file.
+
+    Raises:
+        FileExistsError: the published file would be the checkpoint itself.
     """
-    if isinstance(checkpoint, str):
-        checkpoint = load_checkpoint_file(checkpoint, map_location='cpu')
+    source = checkpoint if isinstance(checkpoint, str) else None
+    if source is not None:
+        checkpoint = load_checkpoint_file(source, map_location='cpu')
     if 'state_dict' not in checkpoint:
         raise KeyError('the checkpoint has no state_dict')
     published = dict(
@@ -74,5 +88,8 @@ def publish_checkpoint(checkpoint: Union[str, dict], out_file: str) -> str:
     stem = out_file[:-len('.pth')] if out_file.endswith('.pth') else out_file
     os.makedirs(osp.dirname(osp.abspath(stem)), exist_ok=True)
     final_file = f'{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth'
+    if source is not None and osp.exists(final_file) and osp.samefile(final_file, source):
+        raise FileExistsError(f'publishing {source} as {out_file} would write over it (it '
+                              'is already the published file); give another output name')
     replace_file_atomically(final_file, data)
     return final_file

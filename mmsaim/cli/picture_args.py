@@ -3,10 +3,8 @@ import argparse
 import os.path as osp
 from typing import Sequence
 
+from ..apis import ORDER_NAMES, init_model
 from ..models.selfsup import SAIM
-from ..runner import CheckpointError
-from .inference import init_model
-from .orders import ORDER_NAMES
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -37,18 +35,19 @@ def add_order_arg(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def init_saim_from_args(args: argparse.Namespace, files: Sequence[str] = ()):
-    """The SAIM model of ``args.config`` with ``args.checkpoint`` on ``args.device``; stops
-    with one line naming the problem when the config is not SAIM pretraining, the checkpoint
-    does not fit, or one of ``files`` does not exist."""
-    for path in files:
+    """The SAIM model of ``args.config`` with ``args.checkpoint`` on ``args.device``.
+
+    Raises:
+        FileNotFoundError: the config, the checkpoint or one of ``files`` does not exist.
+        CheckpointError: the checkpoint does not fit the config, or is refused.
+        ValueError: the config is not SAIM pretraining.
+    """
+    for path in (args.config, args.checkpoint, *files):
         if not osp.isfile(path):
-            raise SystemExit(f'No such file: {path}')
-    try:
-        model = init_model(args.config, args.checkpoint, args.device)
-    except (CheckpointError, FileNotFoundError) as e:
-        raise SystemExit(str(e)) from None
+            raise FileNotFoundError(f'no such file: {path}')
+    model = init_model(args.config, args.checkpoint, args.device)
     if not isinstance(model, SAIM):
-        raise SystemExit(f'{args.config} is not a SAIM pretraining config (its model is a '
+        raise ValueError(f'{args.config} is not a SAIM pretraining config (its model is a '
                          f'{type(model).__name__}); the pictures need the query stream and '
                          'head of pretraining')
     return model

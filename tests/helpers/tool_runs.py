@@ -1,6 +1,8 @@
 """Run the project's tools: as a user would (a subprocess in the repository root), or in
 this process (no interpreter start-up) when only their result matters."""
+import contextlib
 import importlib.util
+import io
 import os
 import os.path as osp
 import runpy
@@ -9,6 +11,7 @@ import sys
 from unittest import mock
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from mmsaim.paths import REPO_ROOT
@@ -52,6 +55,19 @@ def run_tool_in_process(tool, *args):
     path = osp.join(ROOT, 'tools', tool)
     with mock.patch.object(sys, 'argv', [path, *map(str, args)]):
         runpy.run_path(path, run_name='__main__')
+
+
+def tool_error(tool, *args):
+    """Run ``tools/<tool> args...`` in this process, which must stop with a user error:
+    exit status 2 and one line ``<tool>: error: ...`` on stderr; returns that line."""
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as stopped:
+        run_tool_in_process(tool, *args)
+    lines = stderr.getvalue().strip().splitlines()
+    assert stopped.value.code == 2 and lines, stderr.getvalue()[-2000:]
+    assert lines[-1].startswith(f'{osp.basename(tool)}: error: '), lines[-3:]
+    assert 'Traceback' not in stderr.getvalue()
+    return lines[-1]
 
 
 def import_tool(tool):

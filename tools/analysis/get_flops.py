@@ -14,7 +14,7 @@ computation does them; fused causal kernels skip about half of that work. Elemen
 indexing operations (additions, GELU, the order's argsort) are not counted; the tool names
 them.
 """
-import argparse
+import os.path as osp
 from math import prod
 from typing import Callable, List, Tuple
 
@@ -26,6 +26,8 @@ from mmengine.analysis.print_helper import complexity_stats_table
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
+
+from mmsaim.cli import run_tool, tool_parser
 
 
 def attention_flop_jit(inputs: list, outputs: list) -> int:
@@ -70,13 +72,18 @@ def count(module: nn.Module, fn: Callable, images: torch.Tensor) -> FlopAnalyzer
     return analyzer
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args():
+    parser = tool_parser(__doc__)
     parser.add_argument('config', help='mmpretrain / mmsaim config')
     parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
                         help="input image size (default: the backbone's img_size, else 224)")
     parser.add_argument('--table', action='store_true', help='print the per-module table')
-    args = parser.parse_args()
+    return parser
+
+
+def main(args):
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'no config file {args.config}')
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     if cfg.model.get('compile_blocks'):  # the same arithmetic, in a form the tracer reads
@@ -96,4 +103,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

@@ -17,7 +17,7 @@ has attended only to itself, so use ``raw`` or ``featmap`` before fine-tuning.
 ``--verify`` runs the exported file with ONNX Runtime on a batch of two random images and
 stops with an error if it differs from PyTorch by more than 1e-4.
 """
-import argparse
+import os.path as osp
 import warnings
 
 import torch
@@ -25,6 +25,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
+from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
 from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
                                                        load_checkpoint_weights)
 
@@ -43,7 +44,7 @@ def build_encoder(config: str, checkpoint: str, out_type: str) -> torch.nn.Modul
     missing, unexpected = encoder.load_state_dict(
         encoder_state_dict(load_checkpoint_weights(checkpoint)), strict=False)
     if missing or unexpected:
-        raise KeyError(f'{checkpoint} does not fit the encoder of {config} with out_type='
+        raise ValueError(f'{checkpoint} does not fit the encoder of {config} with out_type='
                        f'{out_type}: missing {missing[:5]}, unexpected {unexpected[:5]}. Give '
                        'the config the checkpoint was trained with (avg_featmap needs the ln2 '
                        'of a fine-tuned checkpoint).')
@@ -75,8 +76,8 @@ def verify(encoder: torch.nn.Module, path: str, shape) -> float:
     return float((torch.from_numpy(onnx_features) - torch_features).abs().max())
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args():
+    parser = tool_parser(__doc__)
     parser.add_argument('config', help='config whose model.backbone is the encoder')
     parser.add_argument('checkpoint', help='SAIM (or mmpretrain) checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file to write')
@@ -85,7 +86,14 @@ def main():
     parser.add_argument('--out-type', choices=OUT_TYPES, default='raw', help='the features')
     parser.add_argument('--opset', type=int, default=17, help='ONNX opset version')
     parser.add_argument('--verify', action='store_true', help='compare with ONNX Runtime')
-    args = parser.parse_args()
+    return parser
+
+
+def main(args):
+    refuse_overwriting_input(args.out, args.config, args.checkpoint)
+    for path in (args.config, args.checkpoint):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'no such file: {path}')
     encoder = build_encoder(args.config, args.checkpoint, args.out_type)
     shape = args.shape or encoder.img_size
     export(encoder, args.out, shape, args.opset)
@@ -94,9 +102,9 @@ def main():
         difference = verify(encoder, args.out, shape)
         print(f'ONNX Runtime vs PyTorch, batch of 2: max abs difference {difference:.2e}')
         if difference > TOLERANCE:
-            raise RuntimeError(f'ONNX Runtime differs from PyTorch by {difference:.2e} '
+            raise ValueError(f'ONNX Runtime differs from PyTorch by {difference:.2e} '
                                f'(> {TOLERANCE}); try another --opset')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

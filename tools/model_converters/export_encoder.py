@@ -25,10 +25,9 @@ weight into a backbone built with ``patch_bias=True`` (SAIM's patch projection h
                   norm_cfg=dict(type='LN', eps=1e-6),
                   init_cfg=dict(type='Pretrained', checkpoint='OUT.pth'))
 """
-import argparse
-
 import torch
 
+from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
 from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
                                                        load_checkpoint_weights,
                                                        mmpretrain_to_mmseg,
@@ -37,17 +36,21 @@ from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
 CONVERTERS = {'timm': mmpretrain_to_timm, 'mmseg': mmpretrain_to_mmseg}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args():
+    parser = tool_parser(__doc__)
     parser.add_argument('src', help='mmsaim / mmpretrain checkpoint')
     parser.add_argument('dst', help='output path (a plain state dict)')
     parser.add_argument('--to', required=True, choices=list(CONVERTERS),
                         help='the library whose ViT names to write')
-    args = parser.parse_args()
+    return parser
+
+
+def main(args):
+    refuse_overwriting_input(args.dst, args.src)
     state_dict = CONVERTERS[args.to](encoder_state_dict(load_checkpoint_weights(args.src)))
     torch.save(state_dict, args.dst)
     print(f'{len(state_dict)} tensors in {args.to} names written to {args.dst}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

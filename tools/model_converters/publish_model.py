@@ -8,18 +8,20 @@ only plain types, so the file loads with ``torch.load(..., weights_only=True)`` 
 stock mmpretrain ``VisionTransformer`` without mmsaim
 (``init_cfg=dict(type='Pretrained', checkpoint=FILE, prefix='backbone.')``).
 """
-import argparse
-
 from mmsaim.apis import publish_checkpoint
+from mmsaim.cli import run_tool, tool_parser
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args():
+    parser = tool_parser(__doc__)
     parser.add_argument('in_file', help='the training checkpoint')
     parser.add_argument('out_file', help='the published file, before its hash is added')
-    args = parser.parse_args()
+    return parser
+
+
+def main(args):
     print(publish_checkpoint(args.in_file, args.out_file))
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

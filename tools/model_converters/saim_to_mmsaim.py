@@ -15,27 +15,33 @@ The result ``{'state_dict': ...}`` loads with every key into a SAIM config of th
 whose ``head.blur`` is the release's kernel, and as the encoder of any config with
 ``init_cfg=dict(type='Pretrained', checkpoint=OUT, prefix='backbone.')``.
 """
-import argparse
-
 import torch
 
+from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
 from mmsaim.models.utils.checkpoint_conversion import (load_checkpoint_weights,
                                                        saim_release_to_mmsaim)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args():
+    parser = tool_parser(__doc__)
     parser.add_argument('src', help='checkpoint of the SAIM release')
     parser.add_argument('dst', help='output path')
     parser.add_argument('--blur-sigma', type=float, default=1.,
                         help="sigma of the release's Gaussian target (its --gaussian_sigma)")
     parser.add_argument('--skip-unknown', action='store_true', help='drop unmapped keys')
-    args = parser.parse_args()
-    state_dict = saim_release_to_mmsaim(
-        load_checkpoint_weights(args.src), args.blur_sigma, args.skip_unknown)
+    return parser
+
+
+def main(args):
+    refuse_overwriting_input(args.dst, args.src)
+    weights = load_checkpoint_weights(args.src)
+    state_dict = saim_release_to_mmsaim(weights, args.blur_sigma, args.skip_unknown)
+    if not state_dict:
+        raise ValueError(f'{args.src} holds no weight of the SAIM release (its keys are like '
+                         f'{sorted(weights)[:3]}); give a checkpoint of the public release')
     torch.save({'state_dict': state_dict}, args.dst)
     print(f'{len(state_dict)} tensors written to {args.dst}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

@@ -8,25 +8,33 @@ as SAIM and mmpretrain checkpoints hold it; it loads into mmpretrain's ``VisionT
 prefix='backbone.')``. A classifier's ``head`` and ``fc_norm`` are not encoder weights:
 ``--skip-unknown`` drops them.
 """
-import argparse
-
 import torch
 
+from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
 from mmsaim.models.utils.checkpoint_conversion import (load_checkpoint_weights,
                                                        timm_to_mmpretrain)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def parse_args():
+    parser = tool_parser(__doc__)
     parser.add_argument('src', help='timm ViT weights (.pth or .safetensors)')
     parser.add_argument('dst', help='output path')
     parser.add_argument('--prefix', default='backbone.', help='prefix of the encoder keys')
     parser.add_argument('--skip-unknown', action='store_true', help='drop non-encoder keys')
-    args = parser.parse_args()
-    encoder = timm_to_mmpretrain(load_checkpoint_weights(args.src), args.skip_unknown)
+    return parser
+
+
+def main(args):
+    refuse_overwriting_input(args.dst, args.src)
+    weights = load_checkpoint_weights(args.src)
+    encoder = timm_to_mmpretrain(weights, args.skip_unknown)
+    if not encoder:
+        raise ValueError(f'{args.src} holds no timm ViT encoder weight (its keys are like '
+                         f'{sorted(weights)[:3]}); give the weights of a timm '
+                         'VisionTransformer')
     torch.save({'state_dict': {args.prefix + k: v for k, v in encoder.items()}}, args.dst)
     print(f'{len(encoder)} tensors written to {args.dst}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

@@ -11,13 +11,11 @@ patch's content token and of its query over the image, under that order's masks 
 pretraining (the paper's Fig. 2). A model without a query stream (ViT-iGPT) has the content
 column only.
 """
-import argparse
-
-import mmsaim  # noqa: F401  (stack fixes and registrations)
 import torch
 
 from mmsaim.apis import attention_maps, load_images
-from mmsaim.apis.picture_args import add_model_args, add_order_arg, init_saim_from_args
+from mmsaim.cli import (add_model_args, add_order_arg, init_saim_from_args,
+                        refuse_overwriting_input, run_tool, tool_parser)
 from mmsaim.models.utils import patch_grid
 from mmsaim.visualization import attention_figure
 
@@ -30,33 +28,30 @@ def default_patches(grid):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__)
     add_model_args(parser)
     parser.add_argument('image', help='image file')
     parser.add_argument('--patches', type=int, nargs='+',
                         help='patches to show, raster numbering (row * columns + column)')
     add_order_arg(parser, default='random')
     parser.add_argument('--out', default='attention.png', help='PNG file to write')
-    return parser.parse_args()
+    return parser
 
 
-def main():
-    args = parse_args()
+def main(args):
+    refuse_overwriting_input(args.out, args.config, args.checkpoint, args.image)
     model = init_saim_from_args(args, [args.image])
     image = load_images(model, [args.image])
     grid = patch_grid(image.shape, model.backbone.patch_size)
     patches = args.patches or default_patches(grid)
     bad = [i for i in patches if not 0 <= i < grid[0] * grid[1]]
     if bad:
-        raise SystemExit(f'--patches {bad}: the image has {grid[0]}x{grid[1]} patches, '
+        raise ValueError(f'--patches {bad}: the image has {grid[0]}x{grid[1]} patches, '
                          f'numbered 0..{grid[0] * grid[1] - 1} row by row')
-    try:
-        maps = attention_maps(model, image, args.order, torch.Generator().manual_seed(args.seed))
-    except ValueError as e:
-        raise SystemExit(str(e)) from None
+    maps = attention_maps(model, image, args.order, torch.Generator().manual_seed(args.seed))
     attention_figure(model, image[0], maps, patches).save(args.out)
     print(f'wrote {args.out}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)

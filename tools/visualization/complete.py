@@ -11,20 +11,18 @@ from the patches before it. The model must be trained with ``head.norm_pix=False
 has one row: the image, the order (dark = early; kept patches first), and ``--frames``
 stages of the completion, from the kept patches to the whole image.
 """
-import argparse
-
-import mmsaim  # noqa: F401  (stack fixes and registrations)
 import torch
 
 from mmsaim.apis import (complete, image_size, load_images, random_visible,
                          visible_from_mask_file)
-from mmsaim.apis.picture_args import add_model_args, add_order_arg, init_saim_from_args
+from mmsaim.cli import (add_model_args, add_order_arg, init_saim_from_args,
+                        refuse_overwriting_input, run_tool, tool_parser)
 from mmsaim.models.utils import patch_grid
 from mmsaim.visualization import completion_figure
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = tool_parser(__doc__)
     add_model_args(parser)
     parser.add_argument('image', help='image file')
     kept = parser.add_mutually_exclusive_group()
@@ -34,27 +32,24 @@ def parse_args():
     add_order_arg(parser, default='raster')
     parser.add_argument('--frames', type=int, default=6, help='stages shown (default 6)')
     parser.add_argument('--out', default='completion.png', help='PNG file to write')
-    return parser.parse_args()
+    return parser
 
 
-def main():
-    args = parse_args()
+def main(args):
+    refuse_overwriting_input(args.out, args.config, args.checkpoint, args.image, args.mask)
     model = init_saim_from_args(args, [args.image] + ([args.mask] if args.mask else []))
     image = load_images(model, [args.image])[0]
     grid = patch_grid(image.shape, model.backbone.patch_size)
     generator = torch.Generator().manual_seed(args.seed)
-    try:
-        if args.mask:
-            visible = visible_from_mask_file(args.mask, image_size(model), grid)
-        else:
-            visible = random_visible(grid, args.keep, generator)
-        completion = complete(model, image, visible, args.order, generator)
-    except ValueError as e:
-        raise SystemExit(str(e)) from None
+    if args.mask:
+        visible = visible_from_mask_file(args.mask, image_size(model), grid)
+    else:
+        visible = random_visible(grid, args.keep, generator)
+    completion = complete(model, image, visible, args.order, generator)
     completion_figure(model, completion, image, args.frames).save(args.out)
     print(f'wrote {args.out}: {completion.num_visible} of {completion.order.numel()} patches '
           'kept, the others predicted')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(parse_args(), main)
