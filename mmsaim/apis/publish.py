@@ -70,13 +70,15 @@ def publish_checkpoint(checkpoint: Union[str, dict], out_file: str) -> str:
         str: the published file.
 
     Raises:
+        ValueError: the checkpoint holds no weights.
         FileExistsError: the published file would be the checkpoint itself.
     """
     source = checkpoint if isinstance(checkpoint, str) else None
     if source is not None:
         checkpoint = load_checkpoint_file(source, map_location='cpu')
-    if 'state_dict' not in checkpoint:
-        raise KeyError('the checkpoint has no state_dict')
+    if not checkpoint.get('state_dict'):
+        raise ValueError(f'{source or "the checkpoint"} holds no weights (no state_dict, or '
+                         'an empty one); publish a checkpoint that training wrote')
     published = dict(
         state_dict={k: v.detach().cpu().clone() for k, v in checkpoint['state_dict'].items()},
         meta=plain_meta(checkpoint.get('meta') or {}))

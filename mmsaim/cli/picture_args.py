@@ -3,6 +3,8 @@ import argparse
 import os.path as osp
 from typing import Sequence
 
+from mmengine.config import Config
+
 from ..apis import ORDER_NAMES, init_model
 from ..models.selfsup import SAIM
 
@@ -45,9 +47,9 @@ def init_saim_from_args(args: argparse.Namespace, files: Sequence[str] = ()):
     for path in (args.config, args.checkpoint, *files):
         if not osp.isfile(path):
             raise FileNotFoundError(f'no such file: {path}')
-    model = init_model(args.config, args.checkpoint, args.device)
-    if not isinstance(model, SAIM):
+    model_type = Config.fromfile(args.config).model.get('type')
+    if model_type != SAIM.__name__:
         raise ValueError(f'{args.config} is not a SAIM pretraining config (its model is a '
-                         f'{type(model).__name__}); the pictures need the query stream and '
-                         'head of pretraining')
-    return model
+                         f'{model_type}); the pictures need the query stream and head of '
+                         'pretraining')
+    return init_model(args.config, args.checkpoint, args.device)

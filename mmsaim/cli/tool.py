@@ -17,8 +17,7 @@ from ..runner import CheckpointError
 
 # What a user's input can cause, and a diverged training run (its message says what to do);
 # anything else is a bug and keeps its traceback.
-USER_ERRORS = (CheckpointError, ValueError, FileNotFoundError, FileExistsError,
-               IsADirectoryError, NotADirectoryError, PermissionError, FloatingPointError)
+USER_ERRORS = (CheckpointError, ValueError, OSError, FloatingPointError)
 
 
 class ToolArgumentParser(argparse.ArgumentParser):
@@ -56,6 +55,15 @@ class CfgOptionsAction(DictAction):
         super().__call__(parser, namespace, values, option_string)
 
 
+def one_line(error: BaseException) -> str:
+    """The message of ``error`` on one line. An error that a DataLoader worker raised carries
+    the worker's traceback in its message; its last line is the original message."""
+    text = str(error).strip()
+    if 'Original Traceback' in text:
+        text = text.splitlines()[-1].split(': ', 1)[-1]
+    return ' '.join(text.split()) or type(error).__name__
+
+
 def debugging(args: Optional[argparse.Namespace] = None) -> bool:
     return bool(getattr(args, 'debug', False)) or os.environ.get('MMSAIM_DEBUG') == '1'
 
@@ -70,8 +78,7 @@ def run_tool(parser: argparse.ArgumentParser, main: Callable[[argparse.Namespace
     except USER_ERRORS as e:
         if debugging(args):
             raise
-        message = ' '.join(str(e).split()) or type(e).__name__
-        parser.exit(2, f'{parser.prog}: error: {message}\n')
+        parser.exit(2, f'{parser.prog}: error: {one_line(e)}\n')
     except KeyboardInterrupt:
         sys.exit(130)
 

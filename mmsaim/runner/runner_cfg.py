@@ -37,7 +37,7 @@ def _leaves(node: Any, path: str = '') -> Iterator[Tuple[str, Any]]:
 def _lookup(cfg: Any, key: str) -> Any:
     node = cfg
     for part in key.split('.'):
-        if isinstance(node, dict) and part in node:
+        if isinstance(node, (dict, Config)) and part in node:
             node = node[part]
         elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
@@ -189,7 +189,7 @@ def prepare_runner_cfg(cfg: Config,
         cfg.resume, cfg.load_from = True, resume
     drop_schedulers_after_training(cfg)
     if auto_scale_lr:
-        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
             raise ConfigError('--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` '
                               'in the config: N is the total batch size its lr was set for')
         cfg.auto_scale_lr.enable = True

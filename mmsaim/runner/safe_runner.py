@@ -1,6 +1,7 @@
 """mmengine's Runner with checkpoints that are data and earlier work that is never lost."""
 import atexit
 import os.path as osp
+import re
 import warnings
 from typing import Callable, Dict, List, Union
 
@@ -124,22 +125,36 @@ class SafeRunner(Runner):
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False, revise_keys: list = [(r'^module.', '')]):
         checkpoint = read_checkpoint(filename, map_location)
-        meta = checkpoint.get('meta', {})
-        for key in ('epoch', 'iter'):
-            if key in meta and type(meta[key]) is not int:
-                raise CheckpointError(f'{filename}: meta.{key} is {meta[key]!r}, not an int')
-        if self._planned_schedule is not None and not _same_plans(
-                self._planned_schedule, checkpoint.get('param_schedulers')):
-            # mmengine would load the saved states into the config's schedulers as they
-            # are (their __dict__ updated with whatever the file holds); they stay fresh.
-            self._old_schedule = checkpoint.pop('param_schedulers', [])
-        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        if self._planned_schedule is not None:
+            self._check_resumable(filename, checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
+        if not _weight_names(checkpoint, revise_keys) & set(model.state_dict()):
+            raise CheckpointError(
+                f'{filename} holds none of the weights of this config\'s model; give a '
+                'checkpoint of this model (or, for an encoder, its init_cfg)')
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
                                                revise_keys=revise_keys)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
+
+    def _check_resumable(self, filename: str, checkpoint: dict) -> None:
+        """What ``resume`` reads must be there, of its type; the saved scheduler states are
+        kept only when they plan what the config's schedulers plan."""
+        meta = checkpoint.get('meta')
+        if not (isinstance(meta, dict) and isinstance(checkpoint.get('message_hub'), dict)):
+            raise CheckpointError(
+                f'{filename} is not a training checkpoint (it has no meta and message_hub '
+                'to continue from); resume from a checkpoint that training wrote, or start '
+                'from its weights with load_from')
+        for key in ('epoch', 'iter'):
+            if type(meta.get(key)) is not int:
+                raise CheckpointError(f'{filename}: meta.{key} is {meta.get(key)!r}, not an int')
+        if not _same_plans(self._planned_schedule, checkpoint.get('param_schedulers')):
+            # mmengine would load the saved states into the config's schedulers as they
+            # are (their __dict__ updated with whatever the file holds); they stay fresh.
+            self._old_schedule = checkpoint.pop('param_schedulers', [])
 
     _planned_schedule = None  # the config's schedulers' states, while resuming
     _old_schedule = None  # the checkpoint's, when the config plans another schedule
@@ -153,17 +168,16 @@ class SafeRunner(Runner):
     def resume(self, filename: str, resume_optimizer: bool = True,
                resume_param_scheduler: bool = True,
                map_location: Union[str, Callable] = 'default') -> None:
-        schedulers = self._schedulers()
+        schedulers = self._schedulers() if resume_param_scheduler else []
         values = [_scheduled_values(s) for s in schedulers]
-        if resume_param_scheduler:
-            self._planned_schedule = [s.state_dict() for s in schedulers]
+        self._planned_schedule = [s.state_dict() for s in schedulers]
         try:
             super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
         finally:
             self._planned_schedule = None
-        if self._old_schedule is not None:
+        if self._old_schedule is not None and schedulers:
             self._advance_schedule(schedulers, values)
-            self._old_schedule = None
+        self._old_schedule = None
 
     def _advance_schedule(self, schedulers: List[_ParamScheduler], values: List) -> None:
         """Advance the config's (fresh) schedulers to the iteration reached, as
@@ -190,6 +204,16 @@ class SafeRunner(Runner):
             f'{_ends([s.state_dict() for s in schedulers])}): following the config\'s '
             f'schedule from iteration {self.iter}, as if the run had been planned with it '
             'from the start.')
+
+
+def _weight_names(checkpoint: dict, revise_keys: list) -> set:
+    """The parameter names a checkpoint gives the model, as mmengine revises them."""
+    names = set()
+    for name in checkpoint.get('state_dict', checkpoint):
+        for pattern, replacement in revise_keys:
+            name = re.sub(pattern, replacement, name)
+        names.add(name)
+    return names
 
 
 def _plan(state) -> dict:

@@ -28,6 +28,7 @@ from mmpretrain.registry import MODELS
 from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
 from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
                                                        load_checkpoint_weights)
+from mmsaim.models.utils.pretrained_encoder import mismatches
 
 OUT_TYPES = ('raw', 'featmap', 'cls_token', 'avg_featmap')
 TOLERANCE = 1e-4
@@ -41,13 +42,15 @@ def build_encoder(config: str, checkpoint: str, out_type: str) -> torch.nn.Modul
     backbone = cfg.model.backbone.copy()
     backbone.pop('init_cfg', None)
     encoder = MODELS.build(dict(backbone, out_type=out_type))
-    missing, unexpected = encoder.load_state_dict(
-        encoder_state_dict(load_checkpoint_weights(checkpoint)), strict=False)
-    if missing or unexpected:
+    weights = encoder_state_dict(load_checkpoint_weights(checkpoint))
+    missing, shapes = mismatches(encoder.state_dict(), weights)
+    unexpected = sorted(set(weights) - set(encoder.state_dict()))
+    if missing or shapes or unexpected:
         raise ValueError(f'{checkpoint} does not fit the encoder of {config} with out_type='
-                       f'{out_type}: missing {missing[:5]}, unexpected {unexpected[:5]}. Give '
-                       'the config the checkpoint was trained with (avg_featmap needs the ln2 '
-                       'of a fine-tuned checkpoint).')
+                         f'{out_type}: missing {missing[:3]}, of other shapes {shapes[:3]}, '
+                         f'unexpected {unexpected[:3]}. Give the config the checkpoint was '
+                         'trained with (avg_featmap needs the ln2 of a fine-tuned checkpoint).')
+    encoder.load_state_dict(weights)
     encoder.eval()
     return encoder
 

@@ -48,6 +48,8 @@ def parse_args():
 def main(args):
     refuse_overwriting_input(args.dst, args.src)
     state_dict = CONVERTERS[args.to](encoder_state_dict(load_checkpoint_weights(args.src)))
+    if not state_dict:
+        raise ValueError(f'{args.src} holds no weights; give a SAIM or mmpretrain checkpoint')
     torch.save(state_dict, args.dst)
     print(f'{len(state_dict)} tensors in {args.to} names written to {args.dst}')
 

@@ -1,11 +1,41 @@
 import atexit
 import logging
 import multiprocessing
-from typing import Optional
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Optional
 
 from mmcv.transforms import LoadImageFromFile
 from mmengine.logging import print_log
 from mmpretrain.registry import TRANSFORMS
+
+
+# What libjpeg prints (to the C stderr, without the file name) for data it decodes anyway.
+JPEG_CORRUPTION = ('Corrupt JPEG data', 'Premature end of JPEG file')
+
+
+@contextmanager
+def c_stderr_captured() -> Iterator[Callable[[], List[str]]]:
+    """Capture what C libraries write to file descriptor 2 in the block: yields a function
+    that returns those lines. Lines that are not libjpeg's corruption warnings are written
+    back to stderr afterwards."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    lines: List[str] = []
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield lambda: lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines += captured.read().decode(errors='replace').splitlines(keepends=True)
+    others = ''.join(line for line in lines if not line.startswith(JPEG_CORRUPTION))
+    if others:
+        sys.stderr.write(others)
 
 
 @TRANSFORMS.register_module()
@@ -13,7 +43,8 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
     """mmcv's ``LoadImageFromFile`` that names the file it cannot read, or skips it.
 
     A missing, empty, cut-off or undecodable image raises an ``OSError`` whose one line
-    names the file and the fix. With ``skip_unreadable=True`` such a file is skipped
+    names the file and the fix. A JPEG whose data is corrupt but decodes (libjpeg fills in
+    the rest and prints a warning without the file name) is decoded and named in a warning. With ``skip_unreadable=True`` such a file is skipped
     instead: a warning names it, the transform returns ``None`` so that mmengine's
     ``BaseDataset`` serves another sample in its place, and the number of skipped reads
     (counted across dataloader workers) is logged when the process exits.
@@ -40,7 +71,8 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
     def transform(self, results: dict) -> Optional[dict]:
         path = results['img_path']
         try:
-            loaded = super().transform(results)
+            with c_stderr_captured() as decoder_messages:
+                loaded = super().transform(results)
         except Exception as e:  # decoders raise many types, often without the path
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             if not self.skip_unreadable:
@@ -52,6 +84,10 @@ class CheckedLoadImageFromFile(LoadImageFromFile):
             print_log(f'Skipped unreadable image {path} ({reason})', logger='current',
                       level=logging.WARNING)
             return None
+        corrupt = [m for m in decoder_messages() if m.startswith(JPEG_CORRUPTION)]
+        if corrupt:
+            print_log(f'Corrupt image {path} ({corrupt[0].strip()}); the decoder filled in what '
+                      'it could: replace the file', logger='current', level=logging.WARNING)
         return loaded
 
     def report_skipped(self) -> None:

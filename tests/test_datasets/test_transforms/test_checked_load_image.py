@@ -1,8 +1,10 @@
 """Unreadable images are named, or skipped and counted."""
 import atexit
+import logging
 import re
 
 import pytest
+from mmengine.logging import MMLogger
 from mmpretrain.datasets import CustomDataset
 
 from mmsaim.datasets import CheckedLoadImageFromFile
@@ -47,6 +49,43 @@ def test_training_names_an_empty_image(tmp_path):
     write_images(tmp_path / 'images', count=4)
     (tmp_path / 'images' / 'empty.jpg').write_bytes(b'')
     proc = run_train(tmp_path / 'work', tmp_path / 'images', check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith(
-        f'OSError: Cannot read image {tmp_path / "images" / "empty.jpg"}')
+        f'train.py: error: Cannot read image {tmp_path / "images" / "empty.jpg"}')
+
+
+def garble(path):
+    """Overwrite part of a JPEG's entropy-coded data: libjpeg still decodes it, and says so
+    on stderr without the file name."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 40] = bytes((b ^ 0x5A) if i % 7 else 0xFF
+                                     for i, b in enumerate(data[middle:middle + 40]))
+    path.write_bytes(bytes(data))
+
+
+class _Records(logging.Handler):
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_corrupt_jpeg_is_decoded_and_named(folder, capfd):
+    garble(folder / '0.jpg')
+    logger, records = MMLogger.get_current_instance(), _Records()
+    logger.addHandler(records)
+    try:
+        intact = CheckedLoadImageFromFile()(dict(img_path=str(folder / '1.jpg')))
+        assert not records.messages
+        results = CheckedLoadImageFromFile()(dict(img_path=str(folder / '0.jpg')))
+    finally:
+        logger.removeHandler(records)
+    assert results['img'].shape == intact['img'].shape
+    assert records.messages == [records.messages[0]] and records.messages[0].startswith(
+        f'Corrupt image {folder / "0.jpg"} (Corrupt JPEG data')
+    # libjpeg's own line, which names no file, is not passed on.
+    assert 'Corrupt JPEG data' not in capfd.readouterr().err

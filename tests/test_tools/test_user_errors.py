@@ -1,0 +1,194 @@
+"""Every mistake a user can make with a tool ends it with one line that names the problem
+and the fix (exit status 2, no traceback), and no crafted checkpoint does anything through
+any entry point: no side effect, no crash, one line."""
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from mmsaim.apis import init_model
+from mmsaim.runner import CheckpointError
+from tests.helpers.crafted_checkpoints import PAYLOADS, write_payload
+from tests.helpers.models import build_tiny_saim
+from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, SMALL_LOADER, tool_error, write_images
+
+DEMO = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py')
+PIXEL = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8-pixel-target_1xb32-coslr-12e_demo-64px.py')
+CAMVID = osp.join(ROOT, 'configs/upernet/upernet_vit-tiny-p8-saim-demo_1xb4-500it_camvid-160x160.py')
+
+
+@pytest.fixture(scope='module')
+def files(tmp_path_factory):
+    """Images, a demo-shaped SAIM checkpoint, files of the wrong kind, a used work dir."""
+    tmp = tmp_path_factory.mktemp('bad_inputs')
+    write_images(tmp / 'images', count=4)
+    torch.manual_seed(0)
+    torch.save({'state_dict': init_model(PIXEL).state_dict()}, tmp / 'saim.pth')
+    torch.save({'state_dict': build_tiny_saim().state_dict()}, tmp / 'other_shape.pth')
+    (tmp / 'text.pth').write_text('model = dict()\n')
+    (tmp / 'encoder.onnx').write_bytes(b'\x08\x07\x12\x0bpytorch\x1a\x032.1')
+    (tmp / 'not_an_image.jpg').write_text('hello')
+    (tmp / 'used').mkdir()
+    torch.save({'state_dict': {}}, tmp / 'used' / 'epoch_1.pth')
+    Image.fromarray(np.zeros((64, 64), np.uint8)).save(tmp / 'mask.png')
+    return tmp
+
+
+def _train(*args):
+    return ('train.py', FOLDER_CONFIG, *args)
+
+
+def _options(*options):
+    return ('--cfg-options', *options, *SMALL_LOADER)
+
+
+# (tool and arguments, with {tmp} for the files above; what the one line must say)
+BAD_INPUTS = [
+    (('train.py', 'configs/no_such_config.py'), 'no config file configs/no_such_config.py'),
+    (_train('--work-dir', '{tmp}/w1', *_options('img_size=128')), '`img_size` is a variable'),
+    (_train('--work-dir', '{tmp}/w2', *_options('train_cfg.max_epochs=abc')),
+     "train_cfg.max_epochs=abc: the config has 12 there, so give an integer"),
+    (_train('--work-dir', '{tmp}/w3', *_options('optim_wrapper.optimizer.lr=fast')),
+     'give a number'),
+    (_train('--cfg-options', 'train_cfg.max_epochs'), 'give KEY=VALUE'),
+    (_train('--cfg-options', 'model.backbone=dict(a=1,b=2)'), 'cannot read'),
+    (_train('--work-dir', '{tmp}/w4', '--resume', 'no_such.pth'), 'no such checkpoint'),
+    (_train('--work-dir', '{tmp}/w5', '--resume', '{tmp}/text.pth', *_options()),
+     'is not a PyTorch checkpoint'),
+    (_train('--work-dir', '{tmp}/w6', '--resume', '{tmp}/encoder.onnx', *_options()),
+     'is not a PyTorch checkpoint'),
+    (_train('--work-dir', '{tmp}/used', *_options()), 'holds the checkpoints of an earlier run'),
+    (_train('--work-dir', '{tmp}/w7', '--epochs', '3'), 'unrecognized arguments: --epochs 3'),
+    (_train('--work-dir', '{tmp}/w8', '--auto-scale-lr', *_options('auto_scale_lr=None')),
+     '--auto-scale-lr needs'),
+    (('test.py', DEMO, '{tmp}/saim.pth'), 'defines no test_dataloader'),
+    (('test.py', CAMVID, '{tmp}/no_such.pth'), 'no such checkpoint'),
+    (('test.py', CAMVID, '{tmp}/saim.pth'), 'does not fit the model of'),
+    (('test.py', CAMVID, '{tmp}/text.pth'), 'is not a PyTorch checkpoint'),
+    (('model_converters/export_encoder.py', '{tmp}/saim.pth', '{tmp}/saim.pth', '--to', 'timm'),
+     'would destroy the input'),
+    (('model_converters/export_encoder.py', '{tmp}/missing.pth', '{tmp}/x.pth', '--to', 'timm'),
+     'can not be found'),
+    (('model_converters/export_encoder.py', '{tmp}/saim.pth', '{tmp}/x.pth', '--to', 'jax'),
+     "invalid choice: 'jax'"),
+    (('model_converters/export_encoder.py', '{tmp}/encoder.onnx', '{tmp}/x.pth', '--to', 'timm'),
+     'is not a PyTorch checkpoint'),
+    (('model_converters/saim_to_mmsaim.py', '{tmp}/saim.pth', '{tmp}/x.pth', '--skip-unknown'),
+     'holds no weight of the SAIM release'),
+    (('model_converters/timm_to_mmsaim.py', '{tmp}/saim.pth', '{tmp}/x.pth', '--skip-unknown'),
+     'holds no timm ViT encoder weight'),
+    (('model_converters/timm_to_mmsaim.py', '{tmp}/saim.pth', '{tmp}/saim.pth'),
+     'would destroy the input'),
+    (('model_converters/publish_model.py', '{tmp}/text.pth', '{tmp}/pub.pth'),
+     'is not a PyTorch checkpoint'),
+    (('deployment/pytorch2onnx.py', PIXEL, '{tmp}/saim.pth', '--out', '{tmp}/saim.pth'),
+     'would destroy the input'),
+    (('deployment/pytorch2onnx.py', PIXEL, '{tmp}/other_shape.pth', '--out', '{tmp}/x.onnx'),
+     'does not fit the encoder of'),
+    (('deployment/pytorch2onnx.py', 'no_such.py', '{tmp}/saim.pth', '--out', '{tmp}/x.onnx'),
+     'no such file: no_such.py'),
+    (('visualization/complete.py', PIXEL, '{tmp}/saim.pth', '{tmp}/images/0.jpg', '--keep', '2',
+      '--out', '{tmp}/c.png'), 'keep is the fraction of patches kept'),
+    (('visualization/complete.py', PIXEL, '{tmp}/saim.pth', '{tmp}/images/0.jpg', '--order',
+      'spiral', '--out', '{tmp}/c.png'), "'spiral': give one of"),
+    (('visualization/complete.py', PIXEL, '{tmp}/saim.pth', '{tmp}/not_an_image.jpg', '--out',
+      '{tmp}/c.png'), 'Cannot read image'),
+    (('visualization/complete.py', PIXEL, '{tmp}/saim.pth', '{tmp}/images/0.jpg', '--out',
+      '{tmp}/images/0.jpg'), 'would destroy the input'),
+    (('visualization/reconstruct.py', PIXEL, '{tmp}/saim.pth', '{tmp}/missing.jpg'),
+     'no such file'),
+    (('visualization/reconstruct.py', CAMVID, '{tmp}/saim.pth', '{tmp}/images/0.jpg'),
+     'is not a SAIM pretraining config'),
+    (('visualization/attention_maps.py', PIXEL, '{tmp}/saim.pth', '{tmp}/images/0.jpg',
+      '--patches', '64', '--out', '{tmp}/a.png'), 'the image has 8x8 patches'),
+    (('visualization/attention_maps.py', PIXEL, '{tmp}/other_shape.pth', '{tmp}/images/0.jpg',
+      '--out', '{tmp}/a.png'), 'does not fit the model of'),
+    (('analysis/get_flops.py', 'no_such.py'), 'no config file no_such.py'),
+    (('analysis/get_flops.py', PIXEL, '--shape', 'big', '64'), "invalid int value: 'big'"),
+]
+
+
+def test_at_least_thirty_bad_inputs_are_tried():
+    assert len(BAD_INPUTS) >= 30
+
+
+@pytest.mark.parametrize('command, message', BAD_INPUTS,
+                         ids=[f'{i}-{c[0]}' for i, (c, _) in enumerate(BAD_INPUTS)])
+def test_bad_input_gives_one_clear_line(files, monkeypatch, command, message):
+    monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
+    tool, *args = (part.format(tmp=files) for part in command)
+    line = tool_error(tool if '/' in tool else tool, *args)
+    assert message in line, line
+
+
+def test_unset_data_variable_gives_one_clear_line(monkeypatch, tmp_path):
+    monkeypatch.delenv('SAIM_DATA', raising=False)
+    line = tool_error('train.py', FOLDER_CONFIG, '--work-dir', str(tmp_path))
+    assert '`SAIM_DATA` cannot be found in `os.environ`' in line
+
+
+# Every entry point that reads a checkpoint a user names: tool arguments with {ckpt}.
+ENTRY_POINTS = {
+    'train --resume CKPT': _train('--work-dir', '{tmp}/{name}-resume', '--resume', '{ckpt}',
+                                  *_options()),
+    'train --resume (in the work dir)': _train('--work-dir', '{ckptdir}', '--resume',
+                                               *_options()),
+    'train load_from': _train('--work-dir', '{tmp}/{name}-load', *_options('load_from={ckpt}')),
+    'test.py': ('test.py', CAMVID, '{ckpt}'),
+    'export_encoder.py': ('model_converters/export_encoder.py', '{ckpt}', '{tmp}/{name}.out',
+                          '--to', 'timm'),
+    'publish_model.py': ('model_converters/publish_model.py', '{ckpt}', '{tmp}/{name}.pub'),
+    'saim_to_mmsaim.py': ('model_converters/saim_to_mmsaim.py', '{ckpt}', '{tmp}/{name}.out'),
+    'timm_to_mmsaim.py': ('model_converters/timm_to_mmsaim.py', '{ckpt}', '{tmp}/{name}.out'),
+    'pytorch2onnx.py': ('deployment/pytorch2onnx.py', PIXEL, '{ckpt}', '--out',
+                        '{tmp}/{name}.onnx'),
+    'reconstruct.py': ('visualization/reconstruct.py', PIXEL, '{ckpt}', '{tmp}/images/0.jpg',
+                       '--out', '{tmp}/{name}.png'),
+    'complete.py': ('visualization/complete.py', PIXEL, '{ckpt}', '{tmp}/images/0.jpg',
+                    '--out', '{tmp}/{name}.png'),
+    'attention_maps.py': ('visualization/attention_maps.py', PIXEL, '{ckpt}',
+                          '{tmp}/images/0.jpg', '--out', '{tmp}/{name}.png'),
+}
+
+
+@pytest.mark.parametrize('payload', sorted(PAYLOADS))
+@pytest.mark.parametrize('entry', sorted(ENTRY_POINTS))
+def test_crafted_checkpoint_through_every_tool(files, monkeypatch, payload, entry):
+    monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
+    name = f'{entry}-{payload}'.replace(' ', '_').replace('/', '_')
+    ckpt_dir = files / f'{name}-dir'
+    ckpt_dir.mkdir()
+    marker = files / f'{name}.pwned'
+    ckpt = write_payload(payload, ckpt_dir / 'epoch_1.pth', marker)
+    tool, *args = (part.format(tmp=files, name=name, ckpt=ckpt, ckptdir=ckpt_dir)
+                   for part in ENTRY_POINTS[entry])
+    line = tool_error(tool, *args)
+    if payload != 'config text':  # that one is plain data, refused for what it lacks
+        assert f'Refusing to load {ckpt}' in line, line
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('payload', sorted(PAYLOADS))
+def test_crafted_checkpoint_through_the_apis(tmp_path, payload):
+    """init_model, the encoder's Pretrained init, and mmpretrain's get_model / stock ViT."""
+    from mmpretrain import get_model
+    from mmpretrain.models import VisionTransformer
+    ckpt = write_payload(payload, tmp_path / 'evil.pth', tmp_path / 'pwned')
+    attempts = [
+        lambda: init_model(PIXEL, ckpt),
+        lambda: get_model(PIXEL, pretrained=ckpt),
+        lambda: VisionTransformer(arch='deit-tiny', img_size=32, patch_size=8, init_cfg=dict(
+            type='Pretrained', checkpoint=ckpt, prefix='backbone.')).init_weights(),
+    ]
+    for attempt in attempts:
+        if payload == 'config text':  # plain data: loaded or refused for what it lacks
+            try:
+                attempt()
+            except (CheckpointError, AssertionError):  # mmengine: "backbone. is not in..."
+                pass
+        else:
+            with pytest.raises(CheckpointError, match=f'Refusing to load {ckpt}'):
+                attempt()
+    assert not (tmp_path / 'pwned').exists()
