@@ -10,9 +10,9 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner, load_state_dict
 
-from ..models.utils.pretrained_encoder import mismatches
 from ..runner import (CheckpointError, checkpoint_files, find_resumable_checkpoint,
                       load_checkpoint_file)
+from ..runner.pretrained_encoder import mismatches
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # The top-level config keys the Runner reads; other top-level names are the config file's

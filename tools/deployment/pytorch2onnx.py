@@ -25,8 +25,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
-from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
-                                                       load_checkpoint_weights)
+from mmsaim.converters import encoder_state_dict, load_checkpoint_weights
 
 OUT_TYPES = ('raw', 'featmap', 'cls_token', 'avg_featmap')
 TOLERANCE = 1e-4

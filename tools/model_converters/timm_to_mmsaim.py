@@ -12,8 +12,7 @@ import argparse
 
 import torch
 
-from mmsaim.models.utils.checkpoint_conversion import (load_checkpoint_weights,
-                                                       timm_to_mmpretrain)
+from mmsaim.converters import load_checkpoint_weights, timm_to_mmpretrain
 
 
 def main():

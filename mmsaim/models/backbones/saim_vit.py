@@ -6,8 +6,9 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
+from ...runner.pretrained_encoder import load_pretrained_encoder, split_pretrained
 from ..utils import (AutoregressiveOrder, BlockRunner, check_divisible,
-                     check_supported_blocks, load_pretrained_encoder, split_pretrained)
+                     check_supported_blocks)
 
 
 @MODELS.register_module()

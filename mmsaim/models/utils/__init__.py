@@ -6,12 +6,11 @@ from .order import (ORDER_MODES, AutoregressiveOrder, content_mask, order_ranks,
                     sample_order)
 from .patches import (check_divisible, denormalize_patches, normalize_patches, patch_grid,
                       patchify, unpatchify)
-from .pretrained_encoder import describe_vit, load_pretrained_encoder, split_pretrained
 
 __all__ = [
     'attention_probabilities', 'check_supported_blocks', 'multihead_attention',
     'record_attention', 'transformer_block', 'BlockRunner', 'GaussianBlur', 'gaussian_kernel2d',
     'ORDER_MODES', 'AutoregressiveOrder', 'content_mask', 'order_ranks', 'query_mask',
     'sample_order', 'check_divisible', 'denormalize_patches', 'normalize_patches', 'patch_grid',
-    'patchify', 'unpatchify', 'describe_vit', 'load_pretrained_encoder', 'split_pretrained'
+    'patchify', 'unpatchify'
 ]

@@ -3,11 +3,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmsaim.models.utils import (AutoregressiveOrder, content_mask, gaussian_kernel2d,
-                                 normalize_patches, patchify, query_mask, sample_order)
-from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict, mmpretrain_to_timm,
-                                                       saim_release_to_mmsaim,
-                                                       timm_to_mmpretrain)
+from mmsaim.converters import (encoder_state_dict, mmpretrain_to_timm, saim_release_to_mmsaim,
+                               timm_to_mmpretrain)
+from mmsaim.models.utils import (AutoregressiveOrder, content_mask, normalize_patches, patchify,
+                                 query_mask, sample_order)
 from tests.helpers.models import (BLUR, DEPTH, HEADS, IMG, PATCH, D, build_tiny_saim,
                                   release_state_dict)
 
