@@ -6,7 +6,7 @@ from mmengine.model import BaseModule
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 
-from ..utils import AutoregressiveOrder, BlockRunner, check_supported_blocks
+from ..utils import BlockRunner, Layout, check_supported_blocks
 
 
 @MODELS.register_module()
@@ -42,8 +42,8 @@ class SAIMQueryDecoder(BaseModule):
         norm_cfg (dict): Defaults to LN with eps 1e-6.
         init_cfg (dict, optional): Defaults to None.
 
-    Shapes: queries (B, N, D_q), the encoder's hidden states (B, 1 + N, D) each ->
-    (B, N, D_q), laid out as the step's :class:`AutoregressiveOrder` lays them out.
+    Shapes: position embeddings (1 or B, N, D_q) and the encoder's hidden states
+    (B, 1 + N, D) each -> (B, N, D_q); N patches in patch order.
     """
 
     def __init__(self,
@@ -101,22 +101,26 @@ class SAIMQueryDecoder(BaseModule):
                         nn.init.constant_(m.bias, 0)
 
     def forward(self,
-                queries: torch.Tensor,
+                pos_embed: torch.Tensor,
                 hidden_states: Sequence[torch.Tensor],
-                order: AutoregressiveOrder,
+                layout: Layout,
                 encoder_layers: Optional[nn.ModuleList] = None,
                 run_block: Optional[BlockRunner] = None) -> torch.Tensor:
         """Run the query stream.
 
         Args:
-            queries (Tensor): (B, N, D_q), ``order.query_sequence`` of the position
-                embeddings of width D_q.
-            hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D).
-            order (AutoregressiveOrder): the step's order (layout and attention).
+            pos_embed (Tensor): (1 or B, N, D_q) position embeddings of the patches, in
+                patch order: the queries.
+            hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D),
+                laid out by ``layout``.
+            layout (Layout): the step's prediction order and how the stream runs under it.
             encoder_layers (nn.ModuleList, optional): the encoder's blocks; required when
                 ``share_encoder_blocks``.
             run_block (BlockRunner, optional): how the blocks run (compiled, checkpointed);
                 defaults to plainly.
+
+        Returns:
+            Tensor: (B, N, D_q), the features that predict each patch, in patch order.
         """
         if self.share_encoder_blocks:
             if encoder_layers is None:
@@ -125,11 +129,10 @@ class SAIMQueryDecoder(BaseModule):
         else:
             layers = self.layers
         run_block = run_block or BlockRunner()
-        attention = order.query_attention()
-        g = run_block.residual(queries)
+        g = run_block.residual(layout.from_patch_order(pos_embed))
         for k, (layer, m) in enumerate(zip(layers, self.attach_to)):
-            context = order.query_context(hidden_states[m])
+            context = layout.query_context(hidden_states[m])
             if self.context_projs is not None:
                 context = self.context_projs[k](context)
-            g = run_block(k, layer, g, context, **attention)
-        return g
+            g = run_block(k, layer, g, context, **layout.query_attention)
+        return layout.to_patch_order(g)
