@@ -32,8 +32,11 @@ class SAIMQueryDecoder(BaseModule):
     Args:
         embed_dims (int): the query stream's width D_q. Defaults to 768.
         num_heads (int): Defaults to 12.
-        depth (int): number of query blocks M_d. Defaults to 12.
-        encoder_depth (int): number of encoder blocks M. Defaults to 12.
+        depth (int, optional): number of query blocks M_d; defaults to the length of
+            ``attach_to`` if given, else to ``encoder_depth`` (one query block per encoder
+            block).
+        encoder_depth (int): number of encoder blocks M (:class:`SAIM` sets it from the
+            backbone). Defaults to 12.
         encoder_dims (int, optional): the encoder's width D; defaults to ``embed_dims``.
         attach_to (Sequence[int], optional): 0-based encoder block read by each query block;
             defaults to ``k * M / M_d - 1`` for k = 1..M_d.
@@ -49,7 +52,7 @@ class SAIMQueryDecoder(BaseModule):
     def __init__(self,
                  embed_dims: int = 768,
                  num_heads: int = 12,
-                 depth: int = 12,
+                 depth: Optional[int] = None,
                  encoder_depth: int = 12,
                  encoder_dims: Optional[int] = None,
                  attach_to: Optional[Sequence[int]] = None,
@@ -59,6 +62,8 @@ class SAIMQueryDecoder(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         encoder_dims = encoder_dims or embed_dims
+        if depth is None:
+            depth = encoder_depth if attach_to is None else len(attach_to)
         if embed_dims % num_heads:
             raise ValueError(f'embed_dims={embed_dims} is not a multiple of '
                              f'num_heads={num_heads}; give the query stream a num_heads '

@@ -112,6 +112,17 @@ def test_decoder_reading_missing_encoder_block():
         MODELS.build(cfg)
 
 
+def test_query_stream_is_as_deep_as_the_encoder_unless_told():
+    cfg = tiny_saim_cfg(depth=4)
+    cfg['neck'] = dict(type='SAIMQueryDecoder')  # no depth: one query block per encoder block
+    model = MODELS.build(cfg)
+    assert len(model.neck.layers) == 4 and model.neck.attach_to == [0, 1, 2, 3]
+    images = torch.randn(2, 3, 32, 32)
+    assert model.predict_features(images, model.draw_layout(images)).shape == (2, 16, 32)
+    cfg['neck'] = dict(type='SAIMQueryDecoder', attach_to=[1, 3])  # as many as it reads
+    assert MODELS.build(cfg).neck.attach_to == [1, 3]
+
+
 def test_neck_head_and_preprocessor_take_the_backbone_settings():
     model = build_tiny_saim(embed_dims=48, depth=3, num_heads=3, patch_size=4, img_size=16)
     assert model.neck.attach_to == [0, 1, 2]
