@@ -54,14 +54,14 @@ class SAIM(BaseSelfSupervisor):
     Every patch of an image is predicted from ``cls`` and the patches that precede it in an
     order drawn per image and per step. One step::
 
-        layout  = self.layout(draw_permutation(order, B, grid))  # (B, N), once per step
-        h^1..M  = backbone(images, layout)                       # content stream
-        g       = neck(E, h, layout)                             # query stream, (B, N, D)
+        z       = draw_permutation(order, B, grid)               # (B, N), drawn every step
+        h^1..M  = backbone(images, layout(z))                    # content stream
+        g       = neck(E, h, layout(z))                          # query stream, (B, N, D)
                   or, without a neck, the content state one step earlier (ViT-iGPT)
         loss    = head.loss(g, images)                           # smoothed-pixel MSE
 
-    ``g`` is in patch order. The layout (:class:`CausalLayout`, or :class:`MaskedLayout` with
-    ``explicit_masks``) is how both streams compute under the permutation.
+    ``E`` and ``g`` are in patch order. The layout, chosen once (:class:`CausalLayout`, or
+    :class:`MaskedLayout` with ``explicit_masks``), is how both streams compute under ``z``.
 
     Args:
         backbone (dict): the encoder, :class:`SAIMViT`.
