@@ -4,9 +4,9 @@ from typing import Dict, Optional
 
 import torch
 
-from ..models.utils import record_attention
+from ..models.utils import MaskedLayout, record_attention
 from .inference import Images, as_batch, eval_mode
-from .orders import OrderSpec, batch_order
+from .orders import OrderSpec, batch_permutation
 
 
 def last_query_attention(model):
@@ -37,10 +37,11 @@ def attention_maps(model, images: Images, order: OrderSpec = None,
         dict: ``content`` (B, heads, N, 1 + N): row i is what patch i's content token
         attends to, column 0 ``cls``, column 1 + j patch j (raster numbering); ``query``
         (B, heads, N, 1 + N), the same for the queries, or None for a model without a query
-        stream; ``order`` (B, N). Rows sum to one.
+        stream; ``permutation`` (B, N). Rows sum to one.
     """
     batch = as_batch(model, images)
-    layout = batch_order(model, batch, order, generator, explicit_masks=True)  # patch order
+    # The reference layout keeps patch order, so the recorded rows and columns are patches.
+    layout = MaskedLayout(batch_permutation(model, batch, order, generator))
     content_attn, query_attn = model.backbone.layers[-1].attn, last_query_attention(model)
     modules = {id(m): m for m in (content_attn, query_attn) if m is not None}
     with ExitStack() as stack, eval_mode(model):
@@ -52,4 +53,4 @@ def attention_maps(model, images: Images, order: OrderSpec = None,
 
     return dict(content=last(content_attn, 'self')[:, :, 1:],
                 query=None if query_attn is None else last(query_attn, 'cross'),
-                order=layout.order)
+                permutation=layout.permutation)

@@ -11,9 +11,9 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from ..models.utils import AutoregressiveOrder, patch_grid, patchify, unpatchify
+from ..models.utils import patch_grid, patchify, unpatchify
 from .inference import Images, as_batch, eval_mode, load_pipeline
-from .orders import patch_order
+from .orders import OrderSpec, batch_permutation
 
 NORM_PIX_REFUSAL = (
     'complete needs a model trained with head.norm_pix=False: a norm_pix model predicts '
@@ -30,19 +30,20 @@ class Completion:
     Attributes:
         image (Tensor): (C, H, W), normalized as the model's inputs: the visible patches as
             given, every other one predicted.
-        order (Tensor): (N,) the order of the completion: the visible patches first, then
-            the hidden ones in the order they were predicted.
-        num_visible (int): how many patches were kept; ``order[num_visible:]`` were predicted.
+        permutation (Tensor): (N,) the order of the completion: the visible patches first,
+            then the hidden ones in the order they were predicted.
+        num_visible (int): how many patches were kept; ``permutation[num_visible:]`` were
+            predicted.
     """
     image: torch.Tensor
-    order: torch.Tensor
+    permutation: torch.Tensor
     num_visible: int
 
 
-def visible_first(order: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
-    """(N,) order and (N,) bool visible -> the order with the visible patches moved to the
-    front; each part keeps its relative order."""
-    return torch.cat([order[visible[order]], order[~visible[order]]])
+def visible_first(permutation: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
+    """(N,) permutation and (N,) bool visible -> the permutation with the visible patches
+    moved to the front; each part keeps its relative order."""
+    return torch.cat([permutation[visible[permutation]], permutation[~visible[permutation]]])
 
 
 def as_visible(visible: Union[torch.Tensor, np.ndarray, Sequence[bool]],
@@ -83,8 +84,7 @@ def visible_from_mask_file(path: str, size: int, grid: Tuple[int, int]) -> torch
 
 
 @torch.no_grad()
-def complete(model, image: Images, visible, order: Union[str, Sequence[int],
-                                                          torch.Tensor] = 'raster',
+def complete(model, image: Images, visible, order: OrderSpec = 'raster',
              generator: Optional[torch.Generator] = None) -> Completion:
     """Keep the ``visible`` patches of ``image`` and predict the others one at a time.
 
@@ -101,12 +101,14 @@ def complete(model, image: Images, visible, order: Union[str, Sequence[int],
         model: a SAIM model, e.g. from :func:`init_model`.
         image: one image: a file path or a normalized (C, H, W) or (1, C, H, W) tensor.
         visible: bool, (N,) or (h, w) over the patch grid, True for the patches to keep.
-        order: ``'raster'``, ``'random'`` (from ``generator``), ``'center-out'``, or a
-            permutation of ``0..N-1``; the visible patches are moved to its front, each part
+        order: a name of :data:`~mmsaim.apis.ORDER_NAMES` (``'stochastic'`` from
+            ``generator``; ``None`` is the model's own) or a permutation of ``0..N-1``, as in
+            :func:`batch_permutation`; the visible patches are moved to its front, each part
             keeping its relative order.
 
     Returns:
-        Completion: the completed (C, H, W) image, the order, the number of visible patches.
+        Completion: the completed (C, H, W) image, the permutation, the number of visible
+        patches.
     """
     if model.head.norm_pix:
         raise ValueError(NORM_PIX_REFUSAL)
@@ -116,8 +118,8 @@ def complete(model, image: Images, visible, order: Union[str, Sequence[int],
     p = model.backbone.patch_size
     grid = patch_grid(batch.shape, p)
     visible = as_visible(visible, grid).to(batch.device)
-    z = visible_first(patch_order(order, grid, generator, batch.device), visible)
-    layout = AutoregressiveOrder(z[None], explicit_masks=model.explicit_masks)
+    z = visible_first(batch_permutation(model, batch, order, generator)[0], visible)
+    layout = model.layout(z[None])
     patches = patchify(batch, p).clone()
     patches[:, ~visible] = 0  # never read: each step sees only the patches before it
     num_visible = int(visible.sum())

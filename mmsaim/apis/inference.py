@@ -12,7 +12,7 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.registry import TRANSFORMS
 
 from ..models.utils import denormalize_patches, patch_grid, patchify, unpatchify
-from .orders import OrderSpec, batch_order
+from .orders import OrderSpec, batch_permutation
 from .trained_weights import load_trained_weights
 
 FEATURE_KINDS = ('cls', 'mean', 'patches')
@@ -162,21 +162,22 @@ def reconstruct(model, images: Images, order: OrderSpec = None,
 
     Args:
         images: see :func:`as_batch`.
-        order: ``None`` (the model's own: a random order per image, from ``generator``),
-            ``'raster'``, ``'random'``, ``'center-out'``, or a permutation of the patches,
-            (N,) for every image or (B, N) (see :mod:`mmsaim.apis.orders`).
+        order: ``None`` (the model's own: a random order per image, from ``generator``,
+            for a ``'stochastic'`` model), a name of :data:`~mmsaim.apis.ORDER_NAMES`, or a
+            permutation of the patches, (N,) for every image or (B, N) (see
+            :func:`~mmsaim.apis.batch_permutation`).
 
     Returns:
         dict: ``prediction`` (B, N, p^2 * C), the head's output in patch order; ``target``
         (B, N, p^2 * C), what the loss compares it with; ``smoothed`` (B, C, H, W), the
-        blurred images; ``order`` (B, N); ``image`` (B, C, H, W), the prediction as a
+        blurred images; ``permutation`` (B, N); ``image`` (B, C, H, W), the prediction as a
         normalized image. A model trained with ``norm_pix`` predicts each patch normalized
         by its own mean and variance, which has no pixel scale: its ``image`` shows every
         predicted patch with the mean and variance of the smoothed target patch it predicts
         (information the prediction did not have).
     """
     batch = as_batch(model, images)
-    layout = batch_order(model, batch, order, generator)
+    layout = model.layout(batch_permutation(model, batch, order, generator))
     with eval_mode(model):
         out = model.reconstruct(batch, layout)
     p = model.backbone.patch_size

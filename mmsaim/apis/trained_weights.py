@@ -2,7 +2,7 @@
 from mmengine.model import is_model_wrapper
 from mmengine.runner import load_state_dict
 
-from ..models.utils.pretrained_encoder import mismatches
+from ..runner.pretrained_encoder import mismatches
 from ..runner import CheckpointError, load_checkpoint_file
 
 

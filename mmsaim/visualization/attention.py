@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from ..models.utils import order_ranks, patch_grid
+from ..models.utils import patch_grid, permutation_ranks
 from .figure import panel_grid, patch_colours, to_uint8
 from .reconstruction import ORDER_LEGEND, order_colours
 
@@ -46,13 +46,14 @@ def attention_figure(model, image: torch.Tensor, maps: Dict[str, torch.Tensor],
     p = model.backbone.patch_size
     grid = patch_grid(image.shape, p)
     pixels = to_uint8(model, image[None])[0]
-    order = maps['order'][0]
-    rank = order_ranks(order[None])[0]
+    permutation = maps['permutation'][0]
+    rank = permutation_ranks(permutation)
     streams = [(name, maps[key][0].mean(dim=0)) for name, key in
                (('content stream', 'content'), ('query stream', 'query'))
                if maps[key] is not None]
     columns = [('image', np.stack([outline(pixels, grid, p, i) for i in patches])),
-               ('order', np.repeat(order_colours(order[None], grid, p), len(patches), axis=0))]
+               ('order', np.repeat(order_colours(permutation[None], grid, p), len(patches),
+                                   axis=0))]
     columns += [(name, np.stack([attention_overlay(pixels, attn[i, 1:], grid, p, i)
                                  for i in patches])) for name, attn in streams]
     notes = ['The last block of each stream under the order, mean over the heads, each map '
@@ -65,6 +66,6 @@ def attention_figure(model, image: torch.Tensor, maps: Dict[str, torch.Tensor],
     for row, i in enumerate(patches):
         cls_shares = ', '.join(f'{attn[i, 0]:.0%} ({name})' for name, attn in streams)
         notes.append(f'row {row + 1}: patch {i} (row {i // grid[1]}, column {i % grid[1]}), '
-                     f'predicted at step {int(rank[i]) + 1} of {order.numel()}; cls takes '
+                     f'predicted at step {int(rank[i]) + 1} of {permutation.numel()}; cls takes '
                      f'{cls_shares} of its attention.')
     return panel_grid(columns, legends={1: ORDER_LEGEND}, notes=notes)

@@ -16,7 +16,7 @@ NOT_YET = 128  # grey: a patch not predicted yet
 def frame_steps(completion: Completion, num_frames: int) -> List[int]:
     """How many patches are predicted in each of ``num_frames`` evenly spaced frames, from
     none (the visible patches only) to all."""
-    hidden = completion.order.numel() - completion.num_visible
+    hidden = completion.permutation.numel() - completion.num_visible
     return [round(i * hidden / max(num_frames - 1, 1)) for i in range(num_frames)]
 
 
@@ -30,7 +30,7 @@ def completion_frames(model, completion: Completion, num_frames: int) -> List[np
     frames = []
     for steps in frame_steps(completion, num_frames):
         shown = pixels.clone()
-        shown[:, completion.order[completion.num_visible + steps:].cpu()] = NOT_YET
+        shown[:, completion.permutation[completion.num_visible + steps:].cpu()] = NOT_YET
         frames.append(unpatchify(shown, p, grid).permute(0, 2, 3, 1).numpy())
     return frames
 
@@ -41,12 +41,13 @@ def completion_figure(model, completion: Completion, original: torch.Tensor,
     patches come first), then ``num_frames`` frames of the completion as it proceeds."""
     p = model.backbone.patch_size
     grid = patch_grid(original.shape, p)
-    hidden = completion.order.numel() - completion.num_visible
+    hidden = completion.permutation.numel() - completion.num_visible
     frames = completion_frames(model, completion, num_frames)
     titles = [f'{steps} of {hidden} predicted' for steps in frame_steps(completion, num_frames)]
     columns = [('original', to_uint8(model, original[None])),
-               ('order', order_colours(completion.order[None], grid, p)), *zip(titles, frames)]
-    notes = [f'{completion.num_visible} of {completion.order.numel()} patches kept; the '
+               ('order', order_colours(completion.permutation[None], grid, p)),
+               *zip(titles, frames)]
+    notes = [f'{completion.num_visible} of {completion.permutation.numel()} patches kept; the '
              'others are predicted one at a time in the order, each from the patches before '
              'it (grey: not predicted yet). The model predicts the Gaussian-smoothed image, '
              'so predicted patches are smooth.']

@@ -6,16 +6,17 @@ import torch
 from PIL import Image
 
 from ..apis import reconstruct
-from ..models.utils import order_ranks, patch_grid
+from ..models.utils import patch_grid, permutation_ranks
 from .figure import panel_grid, patch_colours, to_uint8
 
 PANELS = ('original', 'order', 'smoothed target', 'prediction')
 ORDER_LEGEND = ('early', 'late', 'viridis')  # dark = early
 
 
-def order_colours(order: torch.Tensor, grid, patch_size: int) -> np.ndarray:
-    """(B, N) orders -> (B, H, W, 3) uint8: each patch coloured by its step, dark = early."""
-    ranks = order_ranks(order).float() / max(order.shape[1] - 1, 1)
+def order_colours(permutation: torch.Tensor, grid, patch_size: int) -> np.ndarray:
+    """(B, N) permutations -> (B, H, W, 3) uint8: each patch coloured by its step, dark =
+    early."""
+    ranks = permutation_ranks(permutation).float() / max(permutation.shape[1] - 1, 1)
     return patch_colours(ranks.view(-1, *grid), patch_size)
 
 
@@ -31,7 +32,7 @@ def reconstruction_panels(model, images: torch.Tensor, seed: int = 0) -> List[np
     p = model.backbone.patch_size
     return [
         to_uint8(model, images),
-        order_colours(out['order'], patch_grid(images.shape, p), p),
+        order_colours(out['permutation'], patch_grid(images.shape, p), p),
         to_uint8(model, out['smoothed']),
         to_uint8(model, out['image']),
     ]

@@ -5,7 +5,7 @@ import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from mmsaim.models.utils import gaussian_kernel2d
+from mmsaim.models.utils import CausalLayout, MaskedLayout, gaussian_kernel2d
 
 
 def tiny_saim_cfg(embed_dims=32, depth=4, num_heads=2, img_size=32, patch_size=8,
@@ -93,6 +93,11 @@ def release_state_dict(k_bias=True, seed=0):
     return sd
 
 
+def make_layout(permutation, explicit_masks=False):
+    """The layout SAIM runs ``permutation`` in, as built with ``explicit_masks``."""
+    return (MaskedLayout if explicit_masks else CausalLayout)(permutation)
+
+
 def twin(reference, **kwargs):
     """A tiny SAIM built with ``kwargs`` (e.g. speed options) and ``reference``'s weights."""
     model = build_tiny_saim(**kwargs)
@@ -100,13 +105,13 @@ def twin(reference, **kwargs):
     return model
 
 
-def step_loss_and_grads(model, images, order, autocast_dtype=None):
+def step_loss_and_grads(model, images, layout, autocast_dtype=None):
     """Loss (float64) and every parameter's gradient (float64) of one step on ``images``
-    under ``order`` (an AutoregressiveOrder), optionally under CPU autocast."""
+    under ``layout``, optionally under CPU autocast."""
     model.zero_grad(set_to_none=True)
     with torch.autocast('cpu', dtype=autocast_dtype or torch.float32,
                         enabled=autocast_dtype is not None):
-        loss = model.head.loss(model.predict_features(images, order), images)
+        loss = model.head.loss(model.predict_features(images, layout), images)
     loss.backward()
     grads = {name: p.grad.double() for name, p in model.named_parameters()
              if p.grad is not None}

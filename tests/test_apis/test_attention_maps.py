@@ -3,8 +3,7 @@ import pytest
 import torch
 
 from mmsaim.apis import attention_maps
-from mmsaim.models.utils import (AutoregressiveOrder, attention_probabilities, content_mask,
-                                 query_mask)
+from mmsaim.models.utils import MaskedLayout, attention_probabilities, content_mask, query_mask
 from tests.helpers.models import build_tiny_saim
 
 VARIANTS = {
@@ -29,7 +28,7 @@ def test_maps_follow_the_masks_and_the_layout(variant):
         assert (probs[:, :, ~allowed[0]] == 0).all()  # nothing where the mask forbids
         assert (probs[:, :, allowed[0]] > 0).all()
     # The content map is the last encoder block's softmax(q k^T / sqrt(d)) on its input.
-    layout = AutoregressiveOrder(order.expand(2, -1), explicit_masks=True)
+    layout = MaskedLayout(order.expand(2, -1))
     with torch.no_grad():
         block_input = model.backbone(images, layout)[-2]
         last = model.backbone.layers[-1]

@@ -5,9 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from mmsaim.apis import (complete, patch_order, random_visible, visible_first,
-                         visible_from_mask_file)
-from mmsaim.models.utils import AutoregressiveOrder, patchify
+from mmsaim.apis import complete, random_visible, visible_first, visible_from_mask_file
+from mmsaim.models.utils import draw_permutation, patchify
 from tests.helpers.models import build_tiny_pixel_saim, build_tiny_saim
 
 VARIANTS = {
@@ -21,8 +20,7 @@ VARIANTS = {
 
 def single_pass(model, image, order):
     """Every patch's prediction in one pass of the model, (N, p^2 * C)."""
-    layout = AutoregressiveOrder(order[None], explicit_masks=model.explicit_masks)
-    return model.head.predict(model.predict_features(image[None], layout))[0]
+    return model.head.predict(model.predict_features(image[None], model.layout(order[None])))[0]
 
 
 @pytest.fixture(scope='module')
@@ -38,19 +36,20 @@ def test_completion_keeps_visible_patches_and_predicts_each_other_one_in_order(v
     result = complete(model, image, visible, 'center-out')
 
     assert result.num_visible == 4
-    assert torch.equal(result.order, visible_first(patch_order('center-out', (4, 4)), visible))
+    assert torch.equal(result.permutation,
+                       visible_first(draw_permutation('center-out', 1, (4, 4))[0], visible))
     given, completed = patchify(image[None], 8)[0], patchify(result.image[None], 8)[0]
     assert torch.equal(completed[visible], given[visible])  # kept exactly
-    hidden = result.order[4:]
+    hidden = result.permutation[4:]
     assert (completed[hidden] - given[hidden]).abs().amax(dim=1).min() > 1e-3  # all filled
     with torch.no_grad():
         # The first hidden patch is predicted from the visible ones alone: the single pass
         # over the given image predicts the same, whatever its hidden patches hold.
-        first = single_pass(model, image, result.order)[hidden[0]]
+        first = single_pass(model, image, result.permutation)[hidden[0]]
         # Every later patch was predicted from the patches filled before it: the single
         # pass over the completed image predicts each as it was written, so content written
         # after a step did not change that step's prediction.
-        again = single_pass(model, result.image, result.order)[hidden]
+        again = single_pass(model, result.image, result.permutation)[hidden]
     torch.testing.assert_close(completed[hidden[0]], first, rtol=0, atol=1e-5)
     torch.testing.assert_close(completed[hidden], again, rtol=0, atol=1e-5)
 
@@ -61,8 +60,8 @@ def test_explicit_order_keeps_its_relative_order(image):
     visible = torch.zeros(4, 4, dtype=torch.bool)
     visible[0] = True  # the top row, given as an (h, w) mask
     result = complete(model, image, visible, order)
-    assert result.order[:4].tolist() == [i for i in order.tolist() if i < 4]
-    assert result.order[4:].tolist() == [i for i in order.tolist() if i >= 4]
+    assert result.permutation[:4].tolist() == [i for i in order.tolist() if i < 4]
+    assert result.permutation[4:].tolist() == [i for i in order.tolist() if i >= 4]
 
 
 def test_nothing_or_everything_visible(image):

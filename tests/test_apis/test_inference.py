@@ -88,10 +88,10 @@ def test_reconstruct_image_is_the_prediction_in_pixels():
     images = torch.randn(2, 3, 32, 32)
     pixel_model = build_tiny_pixel_saim()
     out = reconstruct(pixel_model, images, 'raster')
-    assert out['order'].tolist() == [list(range(16))] * 2
+    assert out['permutation'].tolist() == [list(range(16))] * 2
     torch.testing.assert_close(out['image'], unpatchify(out['prediction'], 8, (4, 4)))
     norm_pix_model = build_tiny_saim()  # shown with the target patches' mean and variance
     out = reconstruct(norm_pix_model, images)
     torch.testing.assert_close(patchify(out['image'], 8), denormalize_patches(
         out['prediction'], patchify(out['smoothed'], 8)))
-    assert out['order'].shape == (2, 16) and norm_pix_model.training  # mode restored
+    assert out['permutation'].shape == (2, 16) and norm_pix_model.training  # mode restored

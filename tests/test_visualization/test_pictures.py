@@ -4,7 +4,7 @@ import torch
 from matplotlib import colormaps
 
 from mmsaim.apis import attention_maps, complete, random_visible
-from mmsaim.models.utils import patchify
+from mmsaim.models.utils import draw_permutation, patchify
 from mmsaim.visualization import (attention_figure, completion_figure, completion_frames,
                                   reconstruction_figure, reconstruction_panels)
 from mmsaim.visualization.figure import GAP, LEGEND_HEIGHT, TITLE_HEIGHT, to_uint8
@@ -36,7 +36,8 @@ def test_order_panel_colours_the_first_patch_dark():
     model = build_tiny_saim()
     images = torch.randn(1, 3, 32, 32)
     order_panel = reconstruction_panels(model, images, seed=3)[1]
-    first = model.draw_order(images, torch.Generator().manual_seed(3)).order[0, 0]
+    seeded = torch.Generator().manual_seed(3)
+    first = draw_permutation(model.order, 1, (4, 4), generator=seeded)[0, 0]
     r, c = divmod(int(first), 4)
     dark = np.round(np.array(colormaps['viridis'](0.)[:3]) * 255)
     np.testing.assert_array_equal(order_panel[0, r * 8 + 3, c * 8 + 3], dark)
@@ -52,9 +53,9 @@ def test_completion_frames_show_the_completion_as_it_proceeds():
         0, 3, 1, 2), 8)[0]
     for frame, predicted in zip(frames, (0, 4, 8, 12)):
         patches = patchify(torch.from_numpy(frame).permute(0, 3, 1, 2), 8)[0]
-        shown = completion.order[:4 + predicted]
+        shown = completion.permutation[:4 + predicted]
         assert torch.equal(patches[shown], done[shown])
-        assert (patches[completion.order[4 + predicted:]] == 128).all()  # grey: not yet
+        assert (patches[completion.permutation[4 + predicted:]] == 128).all()  # grey: not yet
     strip = completion_figure(model, completion, image, num_frames=4)
     assert strip.size[0] == 6 * (160 + GAP) + GAP  # original, order, 4 frames
 

@@ -26,9 +26,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
 from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
-from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
-                                                       load_checkpoint_weights)
-from mmsaim.models.utils.pretrained_encoder import mismatches
+from mmsaim.converters import encoder_state_dict, load_checkpoint_weights
+from mmsaim.runner.pretrained_encoder import mismatches
 
 OUT_TYPES = ('raw', 'featmap', 'cls_token', 'avg_featmap')
 TOLERANCE = 1e-4

@@ -5,7 +5,7 @@
 
 CHECKPOINT is a SAIM pretraining checkpoint (the encoder is taken from under ``backbone.``;
 the query stream and the head are pretraining-only and left out) or encoder-only weights.
-OUT is a plain state dict (the key tables: ``mmsaim/models/utils/checkpoint_conversion.py``).
+OUT is a plain state dict (the key tables: ``mmsaim/converters.py``).
 
 timm: it loads with every key into timm's ViT of the same shape::
 
@@ -28,10 +28,8 @@ weight into a backbone built with ``patch_bias=True`` (SAIM's patch projection h
 import torch
 
 from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
-from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict,
-                                                       load_checkpoint_weights,
-                                                       mmpretrain_to_mmseg,
-                                                       mmpretrain_to_timm)
+from mmsaim.converters import (encoder_state_dict, load_checkpoint_weights, mmpretrain_to_mmseg,
+                               mmpretrain_to_timm)
 
 CONVERTERS = {'timm': mmpretrain_to_timm, 'mmseg': mmpretrain_to_mmseg}
 

@@ -3,8 +3,8 @@
     python tools/model_converters/saim_to_mmsaim.py RELEASE.pth OUT.pth [--blur-sigma 1]
 
 The release's names (timm-style, separate ``attn.q / k / v``, ``blocks.N``,
-``query_blocks.N``, ``prediction_head``, ``norm``) map to mmsaim's as
-``mmsaim/models/utils/checkpoint_conversion.py`` lists. The release's final ``norm`` is the
+``query_blocks.N``, ``prediction_head``, ``norm``) map to mmsaim's as ``mmsaim/converters.py``
+lists. The release's final ``norm`` is the
 norm its pretraining applies to the query stream before the prediction head, so it becomes
 ``head.norm``; it also becomes the encoder's final norm ``backbone.ln1``, as the release's
 linear-probe and fine-tuning code load it. ``gaussian_blur.weight`` is checked against
@@ -18,8 +18,7 @@ whose ``head.blur`` is the release's kernel, and as the encoder of any config wi
 import torch
 
 from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
-from mmsaim.models.utils.checkpoint_conversion import (load_checkpoint_weights,
-                                                       saim_release_to_mmsaim)
+from mmsaim.converters import load_checkpoint_weights, saim_release_to_mmsaim
 
 
 def parse_args():

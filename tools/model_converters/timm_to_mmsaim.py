@@ -11,8 +11,7 @@ prefix='backbone.')``. A classifier's ``head`` and ``fc_norm`` are not encoder w
 import torch
 
 from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
-from mmsaim.models.utils.checkpoint_conversion import (load_checkpoint_weights,
-                                                       timm_to_mmpretrain)
+from mmsaim.converters import load_checkpoint_weights, timm_to_mmpretrain
 
 
 def parse_args():

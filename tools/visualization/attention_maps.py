@@ -1,7 +1,7 @@
 """Draw what chosen patches attend to in the last block of SAIM's content and query streams.
 
     python tools/visualization/attention_maps.py CONFIG CHECKPOINT IMAGE
-        [--patches I J ...] [--order random|raster|center-out|I,J,K,...] [--seed 0]
+        [--patches I J ...] [--order stochastic|raster|center-out|I,J,K,...] [--seed 0]
         [--out attention.png] [--device cpu]
 
 The image is resized and center-cropped to the model's size. One row per patch (raster
@@ -33,7 +33,7 @@ def parse_args():
     parser.add_argument('image', help='image file')
     parser.add_argument('--patches', type=int, nargs='+',
                         help='patches to show, raster numbering (row * columns + column)')
-    add_order_arg(parser, default='random')
+    add_order_arg(parser, default='stochastic')
     parser.add_argument('--out', default='attention.png', help='PNG file to write')
     return parser
 

@@ -1,7 +1,7 @@
 """Complete an image autoregressively with a SAIM checkpoint and draw it as it proceeds.
 
     python tools/visualization/complete.py CONFIG CHECKPOINT IMAGE
-        [--keep 0.25 | --mask MASK.png] [--order raster|random|center-out|I,J,K,...]
+        [--keep 0.25 | --mask MASK.png] [--order raster|stochastic|center-out|I,J,K,...]
         [--frames 6] [--seed 0] [--out completion.png] [--device cpu]
 
 The image is resized and center-cropped to the model's size. The kept patches are a random
@@ -47,8 +47,8 @@ def main(args):
         visible = random_visible(grid, args.keep, generator)
     completion = complete(model, image, visible, args.order, generator)
     completion_figure(model, completion, image, args.frames).save(args.out)
-    print(f'wrote {args.out}: {completion.num_visible} of {completion.order.numel()} patches '
-          'kept, the others predicted')
+    print(f'wrote {args.out}: {completion.num_visible} of {completion.permutation.numel()} '
+          'patches kept, the others predicted')
 
 
 if __name__ == '__main__':

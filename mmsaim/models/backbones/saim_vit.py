@@ -6,8 +6,8 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
-from ..utils import (AutoregressiveOrder, BlockRunner, check_divisible,
-                     check_supported_blocks, load_pretrained_encoder, split_pretrained)
+from ...runner.pretrained_encoder import load_pretrained_encoder, split_pretrained
+from ..utils import BlockRunner, Layout, check_divisible, check_supported_blocks
 
 
 @MODELS.register_module()
@@ -24,7 +24,7 @@ class SAIMViT(VisionTransformer):
     weights into a stock ``VisionTransformer``).
 
     ``forward(x)`` is the ordinary ViT (full attention, fine-tuning and feature extraction).
-    ``forward(x, order)`` is the pretraining content stream: every token attends only to
+    ``forward(x, layout)`` is the pretraining content stream: every token attends only to
     ``cls`` and the patches predicted no later than itself, and the output of every block is
     returned for the query stream.
 
@@ -102,37 +102,37 @@ class SAIMViT(VisionTransformer):
 
     def forward(self,
                 x: torch.Tensor,
-                order: Optional[AutoregressiveOrder] = None,
+                layout: Optional[Layout] = None,
                 run_block: Optional[BlockRunner] = None) -> Tuple[torch.Tensor, ...]:
         """Encode images.
 
         Args:
             x (Tensor): (B, 3, H, W) normalized images.
-            order (AutoregressiveOrder, optional): the step's prediction order. Without it the
-                model is a plain ViT and returns ``VisionTransformer``'s outputs.
-            run_block (BlockRunner, optional): how the blocks run with ``order`` (compiled,
+            layout (Layout, optional): the step's prediction order and how the stream runs
+                under it. Without it the model is a plain ViT and returns
+                ``VisionTransformer``'s outputs.
+            run_block (BlockRunner, optional): how the blocks run with ``layout`` (compiled,
                 checkpointed); defaults to plainly.
 
         Returns:
-            tuple[Tensor]: with ``order``, the output of every block, (B, 1 + N, D) each, laid
-            out as ``order.content_sequence`` lays them out (N = H * W / patch_size^2).
+            tuple[Tensor]: with ``layout``, the output of every block, (B, 1 + N, D) each, in
+            the layout's order after ``cls`` (N = H * W / patch_size^2).
         """
-        if order is None:
+        if layout is None:
             return super().forward(x)
         check_divisible(x.shape, self.patch_size)
         patches, patch_resolution = self.patch_embed(x)
         patches = patches + self.patch_pos_embed(patch_resolution)
-        if patches.shape[1] != order.num_patches:
-            raise ValueError(f'The order covers {order.num_patches} patches but the images '
-                             f'have {patches.shape[1]}')
+        if patches.shape[1] != layout.permutation.shape[1]:
+            raise ValueError(f'The order covers {layout.permutation.shape[1]} patches but the '
+                             f'images have {patches.shape[1]}')
         # The cls position slot is all zeros, so cls enters as the bare learned token.
         cls_token = self.cls_token.expand(x.shape[0], -1, -1)
-        tokens = self.pre_norm(self.drop_after_pos(order.content_sequence(cls_token, patches)))
+        tokens = torch.cat([cls_token, layout.from_patch_order(patches)], dim=1)
         run_block = run_block or BlockRunner()
-        tokens = run_block.residual(tokens)
-        attention = order.content_attention()
+        tokens = run_block.residual(self.pre_norm(self.drop_after_pos(tokens)))
         hidden_states = []
         for i, layer in enumerate(self.layers):
-            tokens = run_block(i, layer, tokens, **attention)
+            tokens = run_block(i, layer, tokens, **layout.content_attention)
             hidden_states.append(tokens)
         return tuple(hidden_states)

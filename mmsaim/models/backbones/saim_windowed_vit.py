@@ -6,8 +6,8 @@ import torch.nn.functional as F
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 
-from ..utils import (check_supported_blocks, load_pretrained_encoder, split_pretrained,
-                     transformer_block)
+from ...runner.pretrained_encoder import load_pretrained_encoder, split_pretrained
+from ..utils import check_supported_blocks, transformer_block
 
 
 class RelativePositionBias(nn.Module):
@@ -117,9 +117,10 @@ class SAIMWindowedViT(VisionTransformer):
         }) if use_rel_pos_bias else None
 
     def init_weights(self) -> None:
-        """mmpretrain's ViT initialisation; with a ``Pretrained`` ``init_cfg``, then every encoder weight from the checkpoint, or an error naming what
-        does not fit (:func:`load_pretrained_encoder`). Position embeddings of another grid
-        are interpolated; the relative position biases start at zero."""
+        """mmpretrain's ViT initialisation; with a ``Pretrained`` ``init_cfg``, then every
+        encoder weight from the checkpoint, or an error naming what does not fit
+        (:func:`load_pretrained_encoder`). Position embeddings of another grid are
+        interpolated; the relative position biases start at zero."""
         pretrained, self.init_cfg = split_pretrained(self.init_cfg)
         super().init_weights()
         if pretrained is not None:

@@ -6,7 +6,7 @@ from mmengine.model import BaseModule
 from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
 from mmpretrain.registry import MODELS
 
-from ..utils import AutoregressiveOrder, BlockRunner, check_supported_blocks
+from ..utils import BlockRunner, Layout, check_supported_blocks
 
 
 @MODELS.register_module()
@@ -32,8 +32,11 @@ class SAIMQueryDecoder(BaseModule):
     Args:
         embed_dims (int): the query stream's width D_q. Defaults to 768.
         num_heads (int): Defaults to 12.
-        depth (int): number of query blocks M_d. Defaults to 12.
-        encoder_depth (int): number of encoder blocks M. Defaults to 12.
+        depth (int, optional): number of query blocks M_d; defaults to the length of
+            ``attach_to`` if given, else to ``encoder_depth`` (one query block per encoder
+            block).
+        encoder_depth (int): number of encoder blocks M (:class:`SAIM` sets it from the
+            backbone). Defaults to 12.
         encoder_dims (int, optional): the encoder's width D; defaults to ``embed_dims``.
         attach_to (Sequence[int], optional): 0-based encoder block read by each query block;
             defaults to ``k * M / M_d - 1`` for k = 1..M_d.
@@ -42,14 +45,14 @@ class SAIMQueryDecoder(BaseModule):
         norm_cfg (dict): Defaults to LN with eps 1e-6.
         init_cfg (dict, optional): Defaults to None.
 
-    Shapes: queries (B, N, D_q), the encoder's hidden states (B, 1 + N, D) each ->
-    (B, N, D_q), laid out as the step's :class:`AutoregressiveOrder` lays them out.
+    Shapes: position embeddings (1 or B, N, D_q) and the encoder's hidden states
+    (B, 1 + N, D) each -> (B, N, D_q); N patches in patch order.
     """
 
     def __init__(self,
                  embed_dims: int = 768,
                  num_heads: int = 12,
-                 depth: int = 12,
+                 depth: Optional[int] = None,
                  encoder_depth: int = 12,
                  encoder_dims: Optional[int] = None,
                  attach_to: Optional[Sequence[int]] = None,
@@ -59,6 +62,8 @@ class SAIMQueryDecoder(BaseModule):
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         encoder_dims = encoder_dims or embed_dims
+        if depth is None:
+            depth = encoder_depth if attach_to is None else len(attach_to)
         if embed_dims % num_heads:
             raise ValueError(f'embed_dims={embed_dims} is not a multiple of '
                              f'num_heads={num_heads}; give the query stream a num_heads '
@@ -101,22 +106,26 @@ class SAIMQueryDecoder(BaseModule):
                         nn.init.constant_(m.bias, 0)
 
     def forward(self,
-                queries: torch.Tensor,
+                pos_embed: torch.Tensor,
                 hidden_states: Sequence[torch.Tensor],
-                order: AutoregressiveOrder,
+                layout: Layout,
                 encoder_layers: Optional[nn.ModuleList] = None,
                 run_block: Optional[BlockRunner] = None) -> torch.Tensor:
         """Run the query stream.
 
         Args:
-            queries (Tensor): (B, N, D_q), ``order.query_sequence`` of the position
-                embeddings of width D_q.
-            hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D).
-            order (AutoregressiveOrder): the step's order (layout and attention).
+            pos_embed (Tensor): (1 or B, N, D_q) position embeddings of the patches, in
+                patch order: the queries.
+            hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D),
+                laid out by ``layout``.
+            layout (Layout): the step's prediction order and how the stream runs under it.
             encoder_layers (nn.ModuleList, optional): the encoder's blocks; required when
                 ``share_encoder_blocks``.
             run_block (BlockRunner, optional): how the blocks run (compiled, checkpointed);
                 defaults to plainly.
+
+        Returns:
+            Tensor: (B, N, D_q), the features that predict each patch, in patch order.
         """
         if self.share_encoder_blocks:
             if encoder_layers is None:
@@ -125,11 +134,10 @@ class SAIMQueryDecoder(BaseModule):
         else:
             layers = self.layers
         run_block = run_block or BlockRunner()
-        attention = order.query_attention()
-        g = run_block.residual(queries)
+        g = run_block.residual(layout.from_patch_order(pos_embed))
         for k, (layer, m) in enumerate(zip(layers, self.attach_to)):
-            context = order.query_context(hidden_states[m])
+            context = layout.query_context(hidden_states[m])
             if self.context_projs is not None:
                 context = self.context_projs[k](context)
-            g = run_block(k, layer, g, context, **attention)
-        return g
+            g = run_block(k, layer, g, context, **layout.query_attention)
+        return layout.to_patch_order(g)

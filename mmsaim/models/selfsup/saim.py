@@ -5,7 +5,8 @@ from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import ORDER_MODES, AutoregressiveOrder, BlockRunner, patch_grid, sample_order
+from ..utils import (ORDER_NAMES, BlockRunner, CausalLayout, Layout, MaskedLayout,
+                     draw_permutation, patch_grid)
 
 
 def _take_from_backbone(cfg: dict, name: str, derived: dict) -> dict:
@@ -53,22 +54,26 @@ class SAIM(BaseSelfSupervisor):
     Every patch of an image is predicted from ``cls`` and the patches that precede it in an
     order drawn per image and per step. One step::
 
-        order   = sample_order(B, N, order)                      # (B, N)
-        h^1..M  = backbone(images, order)                        # content stream
-        g       = neck(E in order, h, order)                     # query stream, (B, N, D)
+        z       = draw_permutation(order, B, grid)               # (B, N), drawn every step
+        h^1..M  = backbone(images, layout(z))                    # content stream
+        g       = neck(E, h, layout(z))                          # query stream, (B, N, D)
                   or, without a neck, the content state one step earlier (ViT-iGPT)
-        loss    = head.loss(g in patch order, images)            # smoothed-pixel MSE
+        loss    = head.loss(g, images)                           # smoothed-pixel MSE
 
-    The order is drawn here and nowhere else.
+    ``E`` and ``g`` are in patch order. The layout, chosen once (:class:`CausalLayout`, or
+    :class:`MaskedLayout` with ``explicit_masks``), is how both streams compute under ``z``.
 
     Args:
         backbone (dict): the encoder, :class:`SAIMViT`.
         head (dict): :class:`SAIMPixelHead`.
         neck (dict, optional): :class:`SAIMQueryDecoder`; ``None`` for ViT-iGPT, where the
             encoder output at step t predicts the patch of step t + 1.
-        order (str): ``'stochastic'`` (default) or ``'raster'``.
+        order (str): the order drawn every step, one of :data:`ORDER_NAMES`:
+            ``'stochastic'`` (default, a random order per image) or ``'raster'`` (the
+            ablation; ``'center-out'`` is another fixed order).
         explicit_masks (bool): run the reference attention with explicit per-sample masks
-            instead of causal attention on the permuted sequence. Defaults to False.
+            (:class:`MaskedLayout`) instead of causal attention on the permuted sequence
+            (:class:`CausalLayout`). Defaults to False.
         compile_blocks (bool | dict): regional ``torch.compile`` of the blocks of both
             streams (:class:`BlockRunner`; a dict is ``torch.compile``'s arguments).
             Defaults to False.
@@ -91,15 +96,15 @@ class SAIM(BaseSelfSupervisor):
                  residual_in_autocast_dtype: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if order not in ORDER_MODES:
-            raise ValueError(f'SAIM order must be one of {ORDER_MODES}, got {order!r}')
+        if order not in ORDER_NAMES:
+            raise ValueError(f'SAIM order must be one of {ORDER_NAMES}, got {order!r}')
         backbone = MODELS.build(backbone) if isinstance(backbone, dict) else backbone
         neck, head, data_preprocessor = shared_settings(
             backbone, neck, head, data_preprocessor or dict(type='SAIMDataPreprocessor'))
         super().__init__(backbone=backbone, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
-        self.explicit_masks = explicit_masks
+        self.layout = MaskedLayout if explicit_masks else CausalLayout
         self.run_block = BlockRunner(compile_blocks, checkpoint_every,
                                      residual_in_autocast_dtype)
         # Fixed sin-cos positions; the final norm is outside the pretraining graph.
@@ -107,46 +112,37 @@ class SAIM(BaseSelfSupervisor):
         if self.backbone.final_norm:
             self.backbone.ln1.requires_grad_(False)
 
-    def draw_order(self, images: torch.Tensor,
-                   generator: Optional[torch.Generator] = None) -> AutoregressiveOrder:
-        """A fresh prediction order for a batch of (B, C, H, W) images.
+    def draw_layout(self, images: torch.Tensor) -> Layout:
+        """A fresh permutation per image of (B, C, H, W) images, drawn as ``self.order``,
+        in the model's layout."""
+        grid = patch_grid(images.shape, self.backbone.patch_size)
+        return self.layout(draw_permutation(self.order, images.shape[0], grid, images.device))
 
-        The one place where orders are drawn: training steps, pictures, tools and
-        benchmarks all call it (with their own ``generator`` when they must not touch the
-        global random state).
-        """
-        h, w = patch_grid(images.shape, self.backbone.patch_size)
-        order = sample_order(images.shape[0], h * w, self.order, images.device, generator)
-        return AutoregressiveOrder(order, explicit_masks=self.explicit_masks)
-
-    def predict_features(self, images: torch.Tensor,
-                         order: AutoregressiveOrder) -> torch.Tensor:
+    def predict_features(self, images: torch.Tensor, layout: Layout) -> torch.Tensor:
         """(B, C, H, W) images -> (B, N, D) features that predict each patch, in patch order."""
-        hidden_states = self.backbone(images, order, self.run_block)
-        if self.with_neck:
-            pos_embed = self.backbone.patch_pos_embed(
-                patch_grid(images.shape, self.backbone.patch_size), self.neck.embed_dims)
-            feats = self.neck(order.query_sequence(pos_embed), hidden_states, order,
-                              self.backbone.layers, self.run_block)
-        else:
-            feats = order.predecessors(hidden_states[-1])
-        return order.to_patch_order(feats)
+        hidden_states = self.backbone(images, layout, self.run_block)
+        if not self.with_neck:
+            return layout.predecessors(hidden_states[-1])
+        pos_embed = self.backbone.patch_pos_embed(
+            patch_grid(images.shape, self.backbone.patch_size), self.neck.embed_dims)
+        return self.neck(pos_embed, hidden_states, layout, self.backbone.layers,
+                         self.run_block)
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
         """The SAIM loss of one batch of normalized images (B, C, H, W)."""
-        order = self.draw_order(inputs)
-        return dict(loss=self.head.loss(self.predict_features(inputs, order), inputs))
+        features = self.predict_features(inputs, self.draw_layout(inputs))
+        return dict(loss=self.head.loss(features, inputs))
 
     @torch.no_grad()
     def reconstruct(self, inputs: torch.Tensor,
-                    order: Optional[AutoregressiveOrder] = None) -> Dict[str, torch.Tensor]:
-        """Predict every patch of (B, C, H, W) images under ``order`` (drawn if not given).
+                    layout: Optional[Layout] = None) -> Dict[str, torch.Tensor]:
+        """Predict every patch of (B, C, H, W) images under ``layout`` (drawn if not given).
 
         Returns ``prediction`` and ``target`` (B, N, p^2 * C) in patch order, the smoothed
-        images ``smoothed`` (B, C, H, W) and the ``order`` (B, N).
+        images ``smoothed`` (B, C, H, W) and the ``permutation`` (B, N).
         """
-        order = order or self.draw_order(inputs)
-        prediction = self.head.predict(self.predict_features(inputs, order))
+        layout = self.draw_layout(inputs) if layout is None else layout
+        prediction = self.head.predict(self.predict_features(inputs, layout))
         return dict(prediction=prediction, target=self.head.construct_target(inputs),
-                    smoothed=self.head.smooth(inputs), order=order.order)
+                    smoothed=self.head.smooth(inputs), permutation=layout.permutation)

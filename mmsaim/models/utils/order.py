@@ -1,56 +1,83 @@
-"""Prediction orders and the attention pattern each one implies for SAIM's two streams."""
-from typing import Optional
+"""Prediction orders, and the two layouts that run SAIM's streams under one.
+
+Patches are numbered in raster order on the (h, w) grid: patch ``r * w + c`` is row r, column
+c. An order is named by a string of :data:`ORDER_NAMES`; drawn, it is a ``permutation``
+(B, N) of the patches: ``permutation[b, t]`` is the patch of image b predicted t-th, from
+``cls`` and the patches ``permutation[b, :t]``.
+
+A :class:`Layout` is how both streams compute under one permutation; the model picks its
+class once. :class:`CausalLayout` lays the sequences out in prediction order and uses
+causal attention (fused kernels); :class:`MaskedLayout` keeps patch order and uses the
+paper's explicit masks with a plain softmax (the reference). Both give the same features.
+"""
+from abc import ABC, abstractmethod
+from typing import Optional, Tuple
 
 import torch
 
-ORDER_MODES = ('stochastic', 'raster')
+ORDER_NAMES = ('stochastic', 'raster', 'center-out')
 
 
-def sample_order(batch_size: int,
-                 num_patches: int,
-                 mode: str = 'stochastic',
-                 device: Optional[torch.device] = None,
-                 generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Draw the order in which each image's patches are predicted.
+def draw_permutation(order: str,
+                     batch_size: int,
+                     grid: Tuple[int, int],
+                     device: Optional[torch.device] = None,
+                     generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Draw the order in which each image's patches are predicted: (B, N) long.
 
-    ``stochastic``: per sample ``r ~ U(0, 1)^N`` and ``z = argsort(r)``; ``raster``:
-    ``z = 0..N-1``. Returns ``order`` (B, N), long: ``order[b, t]`` is the patch predicted t-th.
+    The one place where orders are drawn: training steps, pictures, tools and the apis.
+
+    Args:
+        order: ``'stochastic'``: per image ``r ~ U(0, 1)^N`` and ``argsort(r)``, re-drawn
+            every call (from ``generator`` when given); ``'raster'``: row by row;
+            ``'center-out'``: by the distance of the patch centre from the image centre,
+            ties in raster order.
+        grid: (h, w) patches, N = h * w.
+        device: of the result. A ``generator`` draws on its own device.
     """
-    if mode == 'stochastic':
-        noise = torch.rand(batch_size, num_patches, device=device, generator=generator)
-        return noise.argsort(dim=1)
-    if mode == 'raster':
-        return torch.arange(num_patches, device=device).expand(batch_size, -1).contiguous()
-    raise ValueError(f'Unknown order mode {mode!r}; choose one of {ORDER_MODES}')
+    h, w = grid
+    if order == 'stochastic':
+        noise = torch.rand(batch_size, h * w, generator=generator,
+                           device=device if generator is None else generator.device)
+        return noise.argsort(dim=1).to(device)
+    if order == 'raster':
+        permutation = torch.arange(h * w, device=device)
+    elif order == 'center-out':
+        rows, cols = torch.meshgrid(torch.arange(h) + .5, torch.arange(w) + .5, indexing='ij')
+        distance = (rows - h / 2)**2 + (cols - w / 2)**2
+        permutation = distance.flatten().argsort(stable=True).to(device)
+    else:
+        raise ValueError(f'unknown order {order!r}: choose one of {ORDER_NAMES}')
+    return permutation.expand(batch_size, -1).contiguous()
 
 
-def order_ranks(order: torch.Tensor) -> torch.Tensor:
+def permutation_ranks(permutation: torch.Tensor) -> torch.Tensor:
     """``rank[b, i]``: the step at which patch i is predicted (the inverse permutation)."""
-    return order.argsort(dim=1)
+    return permutation.argsort(dim=-1)
 
 
-def content_mask(order: torch.Tensor) -> torch.Tensor:
+def content_mask(permutation: torch.Tensor) -> torch.Tensor:
     """Content-stream visibility, formula (3): (B, 1 + N, 1 + N) bool, True = may attend.
 
     Index 0 is ``cls``, index 1 + i is patch i. ``cls`` sees only itself; patch i sees ``cls``
     and every patch j with ``rank_j <= rank_i`` (itself included).
     """
-    rank = order_ranks(order)
-    B, N = order.shape
-    mask = torch.zeros(B, 1 + N, 1 + N, dtype=torch.bool, device=order.device)
+    rank = permutation_ranks(permutation)
+    B, N = permutation.shape
+    mask = torch.zeros(B, 1 + N, 1 + N, dtype=torch.bool, device=permutation.device)
     mask[:, :, 0] = True
     mask[:, 1:, 1:] = rank[:, None, :] <= rank[:, :, None]
     return mask
 
 
-def query_mask(order: torch.Tensor) -> torch.Tensor:
+def query_mask(permutation: torch.Tensor) -> torch.Tensor:
     """Query-stream visibility: (B, N, 1 + N) bool, True = may attend.
 
     Query i (patch i) sees ``cls`` and every patch j with ``rank_j < rank_i`` (never itself).
     """
-    rank = order_ranks(order)
-    B, N = order.shape
-    mask = torch.zeros(B, N, 1 + N, dtype=torch.bool, device=order.device)
+    rank = permutation_ranks(permutation)
+    B, N = permutation.shape
+    mask = torch.zeros(B, N, 1 + N, dtype=torch.bool, device=permutation.device)
     mask[:, :, 0] = True
     mask[:, :, 1:] = rank[:, None, :] < rank[:, :, None]
     return mask
@@ -61,73 +88,90 @@ def gather_tokens(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
-class AutoregressiveOrder:
-    """One step's patch order and how both streams attend under it.
+class Layout(ABC):
+    """How both streams run under one step's ``permutation`` (B, N).
 
-    Two equivalent computations are offered:
-
-    - ``explicit_masks=False`` (default): sequences are laid out in prediction order and both
-      streams use causal attention (``scaled_dot_product_attention(is_causal=True)``). The
-      content sequence is ``[cls, s_z1, ..., s_zN]``; the queries ``[e_z1, ..., e_zN]`` attend
-      to ``[cls, h_z1, ..., h_z(N-1)]`` index to index.
-    - ``explicit_masks=True``: the reference. Sequences keep patch order and attention uses
-      :func:`content_mask` and :func:`query_mask` with a plain softmax.
-
-    Whatever the layout, :meth:`to_patch_order` turns query-side outputs back to patch order.
-
-    Args:
-        order (Tensor): (B, N) long, from :func:`sample_order`.
-        explicit_masks (bool): use the reference masks instead of causal attention.
+    The content stream runs its blocks on ``[cls, from_patch_order(patches)]`` with
+    ``content_attention``; the query stream on ``from_patch_order(queries)``, reading
+    ``query_context(h)`` of the encoder states ``h`` with ``query_attention``, and
+    ``to_patch_order`` gives its output back in patch order. The attention attributes are
+    keyword arguments of :func:`multihead_attention`.
     """
+    content_attention: dict
+    query_attention: dict
 
-    def __init__(self, order: torch.Tensor, explicit_masks: bool = False):
-        self.order = order
-        self.explicit_masks = explicit_masks
+    def __init__(self, permutation: torch.Tensor):
+        self.permutation = permutation
 
-    @property
-    def num_patches(self) -> int:
-        return self.order.shape[1]
+    @abstractmethod
+    def from_patch_order(self, x: torch.Tensor) -> torch.Tensor:
+        """(1 or B, N, C) tokens in patch order -> (B, N, C) in this layout."""
 
-    def content_sequence(self, cls_token: torch.Tensor, patches: torch.Tensor) -> torch.Tensor:
-        """(B, 1, D) ``cls`` and (B, N, D) patch tokens -> the encoder's (B, 1 + N, D) input."""
-        if not self.explicit_masks:
-            patches = gather_tokens(patches, self.order)
-        return torch.cat([cls_token, patches], dim=1)
+    @abstractmethod
+    def to_patch_order(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, N, C) query-side outputs in this layout -> patch order."""
 
-    def content_attention(self) -> dict:
-        """Keyword arguments of :func:`multihead_attention` for the content stream."""
-        if self.explicit_masks:
-            return dict(attn_mask=content_mask(self.order)[:, None], reference=True)
-        return dict(is_causal=True)
-
-    def query_sequence(self, pos_embed: torch.Tensor) -> torch.Tensor:
-        """(1 or B, N, D) patch position embeddings -> the decoder's (B, N, D) queries."""
-        pos_embed = pos_embed.expand(self.order.shape[0], -1, -1)
-        return pos_embed if self.explicit_masks else gather_tokens(pos_embed, self.order)
-
+    @abstractmethod
     def query_context(self, hidden: torch.Tensor) -> torch.Tensor:
         """Content-stream states (B, 1 + N, D) -> the keys / values the queries read."""
-        return hidden if self.explicit_masks else hidden[:, :-1]
 
-    def query_attention(self) -> dict:
-        """Keyword arguments of :func:`multihead_attention` for the query stream."""
-        if self.explicit_masks:
-            return dict(attn_mask=query_mask(self.order)[:, None], reference=True)
-        return dict(is_causal=True)
-
+    @abstractmethod
     def predecessors(self, hidden: torch.Tensor) -> torch.Tensor:
-        """For every patch, the content state of the token predicted just before it (B, N, D).
+        """For every patch, the content state (B, 1 + N, D) of the token predicted just
+        before it, in patch order: (B, N, D); ``cls`` for the first patch.
 
         This is how a model without a query stream (ViT-iGPT) predicts: the state at step t
-        predicts the patch of step t + 1, and ``cls`` predicts the first.
+        predicts the patch of step t + 1.
         """
-        if not self.explicit_masks:
-            return hidden[:, :-1]
-        previous = torch.cat([torch.zeros_like(self.order[:, :1]), 1 + self.order[:, :-1]], 1)
-        return gather_tokens(hidden, previous.gather(1, order_ranks(self.order)))
+
+
+class CausalLayout(Layout):
+    """Sequences in prediction order and causal attention.
+
+    The content sequence is ``[cls, s_z1, ..., s_zN]``; the queries ``[e_z1, ..., e_zN]``
+    attend to ``[cls, h_z1, ..., h_z(N-1)]`` index to index, so both streams call
+    ``scaled_dot_product_attention(is_causal=True)``.
+    """
+    content_attention = query_attention = dict(is_causal=True)
+
+    def __init__(self, permutation: torch.Tensor):
+        super().__init__(permutation)
+        self.ranks = permutation_ranks(permutation)
+
+    def from_patch_order(self, x: torch.Tensor) -> torch.Tensor:
+        return gather_tokens(x.expand(self.permutation.shape[0], -1, -1), self.permutation)
 
     def to_patch_order(self, x: torch.Tensor) -> torch.Tensor:
-        """Query-side outputs (B, N, C), in this layout's order -> patch order."""
-        if self.explicit_masks:
-            return x
-        return gather_tokens(x, order_ranks(self.order))
+        return gather_tokens(x, self.ranks)
+
+    def query_context(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden[:, :-1]
+
+    def predecessors(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.to_patch_order(hidden[:, :-1])
+
+
+class MaskedLayout(Layout):
+    """Sequences in patch order and the explicit masks :func:`content_mask` and
+    :func:`query_mask`, with a plain softmax: the reference computation."""
+
+    def __init__(self, permutation: torch.Tensor):
+        super().__init__(permutation)
+        self.content_attention = dict(attn_mask=content_mask(permutation)[:, None],
+                                      reference=True)
+        self.query_attention = dict(attn_mask=query_mask(permutation)[:, None], reference=True)
+
+    def from_patch_order(self, x: torch.Tensor) -> torch.Tensor:
+        return x.expand(self.permutation.shape[0], -1, -1)
+
+    def to_patch_order(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+    def query_context(self, hidden: torch.Tensor) -> torch.Tensor:
+        return hidden
+
+    def predecessors(self, hidden: torch.Tensor) -> torch.Tensor:
+        # The token before each step: cls (index 0) for step 0, else patch z_(t-1) at 1 + z.
+        previous = torch.cat([torch.zeros_like(self.permutation[:, :1]),
+                              1 + self.permutation[:, :-1]], dim=1)
+        return gather_tokens(hidden, previous.gather(1, permutation_ranks(self.permutation)))

@@ -5,9 +5,9 @@ from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
 from mmsaim.models import SAIMViT
-from mmsaim.models.utils import AutoregressiveOrder, sample_order
+from mmsaim.models.utils import draw_permutation
 from mmsaim.runner import CheckpointError
-from tests.helpers.models import build_tiny_saim
+from tests.helpers.models import build_tiny_saim, make_layout
 
 
 @pytest.mark.parametrize('img_size,patch_size,input_hw', [
@@ -20,8 +20,9 @@ from tests.helpers.models import build_tiny_saim
 def test_content_stream_shapes(img_size, patch_size, input_hw, explicit):
     vit = SAIMViT(arch='tiny', img_size=img_size, patch_size=patch_size)
     vit.init_weights()
-    N = (input_hw[0] // patch_size) * (input_hw[1] // patch_size)
-    order = AutoregressiveOrder(sample_order(2, N), explicit)
+    grid = (input_hw[0] // patch_size, input_hw[1] // patch_size)
+    N = grid[0] * grid[1]
+    order = make_layout(draw_permutation('stochastic', 2, grid), explicit)
     hidden = vit(torch.randn(2, 3, *input_hw), order)
     assert len(hidden) == 12
     assert all(h.shape == (2, 1 + N, 192) for h in hidden)
@@ -37,7 +38,7 @@ def test_plain_forward_is_a_vit():
 def test_image_size_not_divisible_by_patch(hw):
     vit = SAIMViT(arch='tiny', img_size=32, patch_size=8)
     with pytest.raises(ValueError, match='multiple of the patch size.*patch_size=8'):
-        vit(torch.randn(1, 3, *hw), AutoregressiveOrder(sample_order(1, 16)))
+        vit(torch.randn(1, 3, *hw), make_layout(draw_permutation('stochastic', 1, (4, 4))))
     preprocessor = MODELS.build(dict(type='SAIMDataPreprocessor', patch_size=8))
     batch = dict(inputs=torch.zeros(1, 3, *hw, dtype=torch.uint8), data_samples=None)
     with pytest.raises(ValueError, match='Resize or crop'):

@@ -4,9 +4,9 @@ import torch
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
-from mmsaim.models.utils import AutoregressiveOrder, sample_order
-from tests.helpers.models import (assert_same_step, build_tiny_saim, step_loss_and_grads,
-                                  tiny_saim_cfg)
+from mmsaim.models.utils import draw_permutation
+from tests.helpers.models import (assert_same_step, build_tiny_saim, make_layout,
+                                  step_loss_and_grads, tiny_saim_cfg)
 
 NARROW = dict(type='SAIMQueryDecoder', embed_dims=16, num_heads=2)  # the encoder is 32 wide
 LIGHT = {
@@ -21,8 +21,8 @@ def test_light_stream_causal_path_equals_explicit_masks(light):
     torch.manual_seed(0)
     model = build_tiny_saim(**LIGHT[light])
     images = torch.randn(3, 3, 32, 32)
-    order = sample_order(3, 16)
-    steps = [step_loss_and_grads(model, images, AutoregressiveOrder(order, explicit))
+    order = draw_permutation('stochastic', 3, (4, 4))
+    steps = [step_loss_and_grads(model, images, make_layout(order, explicit))
              for explicit in (False, True)]
     assert_same_step(*steps)
 
@@ -34,7 +34,7 @@ def test_narrow_stream_shapes_and_parameters():
     assert [tuple(p.weight.shape) for p in model.neck.context_projs] == [(16, 32)] * 2
     assert model.neck.layers[0].attn.qkv.weight.shape == (48, 16)
     images = torch.randn(2, 3, 32, 32)
-    assert model.predict_features(images, model.draw_order(images)).shape == (2, 16, 16)
+    assert model.predict_features(images, model.draw_layout(images)).shape == (2, 16, 16)
 
 
 def test_narrow_stream_queries_are_sincos_of_its_width():
@@ -51,8 +51,8 @@ def test_narrow_stream_predicts_each_patch_from_earlier_patches_only():
     torch.manual_seed(0)
     model = build_tiny_saim(patch_size=8, img_size=16, **LIGHT['narrow and shallow'])
     images = torch.randn(1, 3, 16, 16)
-    order = AutoregressiveOrder(torch.tensor([[2, 0, 3, 1]]))
-    ranks = order.order.argsort(1)[0]
+    order = make_layout(torch.tensor([[2, 0, 3, 1]]))
+    ranks = order.permutation.argsort(1)[0]
 
     def predictions(x):
         return model.head.predict(model.predict_features(x, order))[0]
@@ -60,7 +60,7 @@ def test_narrow_stream_predicts_each_patch_from_earlier_patches_only():
     base = predictions(images)
     for t in range(1, 4):
         later = images.clone()
-        for patch in order.order[0, t:].tolist():
+        for patch in order.permutation[0, t:].tolist():
             row, col = divmod(patch, 2)
             later[..., 8 * row:8 * row + 8, 8 * col:8 * col + 8] += 1
         changed = (predictions(later) - base).abs().amax(-1) > 1e-6

@@ -3,8 +3,8 @@ import torch
 
 from mmpretrain.registry import MODELS
 
-from mmsaim.models.utils import AutoregressiveOrder, patchify, sample_order
-from tests.helpers.models import build_tiny_saim, tiny_saim_cfg
+from mmsaim.models.utils import draw_permutation, patchify
+from tests.helpers.models import build_tiny_saim, make_layout, tiny_saim_cfg
 
 VARIANTS = {
     'separate decoder': dict(),
@@ -18,7 +18,7 @@ VARIANTS = {
 
 def _loss_and_grads(model, images, order, explicit):
     model.zero_grad()
-    layout = AutoregressiveOrder(order, explicit_masks=explicit)
+    layout = make_layout(order, explicit_masks=explicit)
     loss = model.head.loss(model.predict_features(images, layout), images)
     loss.backward()
     grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
@@ -30,7 +30,7 @@ def test_causal_path_equals_explicit_masks(variant):
     torch.manual_seed(0)
     model = build_tiny_saim(**VARIANTS[variant])
     images = torch.randn(3, 3, 32, 32)
-    order = sample_order(3, 16, model.order)
+    order = draw_permutation(model.order, 3, (4, 4))
     loss_c, grads_c = _loss_and_grads(model, images, order, explicit=False)
     loss_e, grads_e = _loss_and_grads(model, images, order, explicit=True)
     torch.testing.assert_close(loss_c, loss_e, rtol=1e-5, atol=0)
@@ -51,7 +51,7 @@ def test_each_patch_sees_only_earlier_patches(explicit, neck):
     images = torch.randn(1, 3, 16, 16, requires_grad=True)
     order = torch.tensor([[2, 0, 3, 1]])
     rank = order.argsort(1)[0]
-    feats = model.predict_features(images, AutoregressiveOrder(order, explicit))
+    feats = model.predict_features(images, make_layout(order, explicit))
     pred = model.head.predict(feats)
     for i in range(4):
         (grad, ) = torch.autograd.grad(pred[0, i].sum(), images, retain_graph=True)
@@ -68,7 +68,7 @@ def test_loss_step_reduces_loss_on_fixed_batch():
     model = build_tiny_saim()
     images = torch.randn(4, 3, 32, 32)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    order = AutoregressiveOrder(sample_order(4, 16))
+    order = make_layout(draw_permutation('stochastic', 4, (4, 4)))
     losses = []
     for _ in range(30):
         loss = model.head.loss(model.predict_features(images, order), images)
@@ -83,8 +83,8 @@ def test_orders_are_drawn_per_step():
     model = build_tiny_saim()
     images = torch.randn(2, 3, 32, 32)
     torch.manual_seed(0)
-    first = model.draw_order(images).order
-    second = model.draw_order(images).order
+    first = model.draw_layout(images).permutation
+    second = model.draw_layout(images).permutation
     assert not torch.equal(first, second)
 
 
@@ -97,7 +97,7 @@ def test_reconstruct_outputs():
     model = build_tiny_saim(img_size=32, patch_size=8)
     out = model.reconstruct(torch.randn(2, 3, 32, 48))
     assert out['prediction'].shape == out['target'].shape == (2, 24, 8 * 8 * 3)
-    assert out['smoothed'].shape == (2, 3, 32, 48) and out['order'].shape == (2, 24)
+    assert out['smoothed'].shape == (2, 3, 32, 48) and out['permutation'].shape == (2, 24)
 
 
 def test_unknown_order_in_config():
@@ -110,6 +110,17 @@ def test_decoder_reading_missing_encoder_block():
     cfg['neck'].update(encoder_depth=8, depth=8)
     with pytest.raises(ValueError, match='encoder_depth'):
         MODELS.build(cfg)
+
+
+def test_query_stream_is_as_deep_as_the_encoder_unless_told():
+    cfg = tiny_saim_cfg(depth=4)
+    cfg['neck'] = dict(type='SAIMQueryDecoder')  # no depth: one query block per encoder block
+    model = MODELS.build(cfg)
+    assert len(model.neck.layers) == 4 and model.neck.attach_to == [0, 1, 2, 3]
+    images = torch.randn(2, 3, 32, 32)
+    assert model.predict_features(images, model.draw_layout(images)).shape == (2, 16, 32)
+    cfg['neck'] = dict(type='SAIMQueryDecoder', attach_to=[1, 3])  # as many as it reads
+    assert MODELS.build(cfg).neck.attach_to == [1, 3]
 
 
 def test_neck_head_and_preprocessor_take_the_backbone_settings():

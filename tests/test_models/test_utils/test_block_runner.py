@@ -2,15 +2,16 @@
 import pytest
 import torch
 
-from mmsaim.models.utils import AutoregressiveOrder, BlockRunner, sample_order
-from tests.helpers.models import (assert_same_step, build_tiny_saim, step_loss_and_grads,
-                                  twin)
+from mmsaim.models.utils import BlockRunner, draw_permutation
+from tests.helpers.models import (assert_same_step, build_tiny_saim, make_layout,
+                                  step_loss_and_grads, twin)
 
 
 def _batch(batch_size=3, explicit=False):
     torch.manual_seed(1)
     images = torch.randn(batch_size, 3, 32, 32)
-    return images, AutoregressiveOrder(sample_order(batch_size, 16), explicit_masks=explicit)
+    return images, make_layout(draw_permutation('stochastic', batch_size, (4, 4)),
+                               explicit_masks=explicit)
 
 
 @pytest.mark.parametrize('every', [1, 2])

@@ -1,26 +1,38 @@
 import pytest
 import torch
 
-from mmsaim.models.utils import (AutoregressiveOrder, content_mask, order_ranks, query_mask,
-                                 sample_order)
+from mmsaim.models.utils import (CausalLayout, MaskedLayout, content_mask, draw_permutation,
+                                 permutation_ranks, query_mask)
 
 
 def test_stochastic_orders_are_per_sample_permutations():
     torch.manual_seed(0)
-    order = sample_order(8, 16, 'stochastic')
+    order = draw_permutation('stochastic', 8, (4, 4))
     assert order.shape == (8, 16) and order.dtype == torch.long
     assert torch.equal(order.sort(dim=1).values, torch.arange(16).expand(8, -1))
     assert len({tuple(o.tolist()) for o in order}) == 8  # each image its own order
-    assert not torch.equal(order, sample_order(8, 16, 'stochastic'))  # re-drawn
+    assert not torch.equal(order, draw_permutation('stochastic', 8, (4, 4)))  # re-drawn
+    first, again = (draw_permutation('stochastic', 2, (4, 4),
+                                     generator=torch.Generator().manual_seed(1))
+                    for _ in range(2))
+    assert torch.equal(first, again)  # a generator makes the draw repeatable
 
 
 def test_raster_order():
-    assert torch.equal(sample_order(3, 5, 'raster'), torch.arange(5).expand(3, -1))
+    assert torch.equal(draw_permutation('raster', 3, (1, 5)), torch.arange(5).expand(3, -1))
+    assert draw_permutation('raster', 1, (3, 4))[0].tolist() == list(range(12))
+
+
+def test_center_out_order():
+    centre_out = draw_permutation('center-out', 2, (4, 4))
+    assert torch.equal(centre_out[0], centre_out[1])  # the same for every image
+    assert centre_out[0, :4].tolist() == [5, 6, 9, 10]  # the four centre patches, raster order
+    assert sorted(centre_out[0, -4:].tolist()) == [0, 3, 12, 15]  # the corners last
 
 
 def test_unknown_order_mode():
     with pytest.raises(ValueError, match='stochastic'):
-        sample_order(2, 4, 'spiral')
+        draw_permutation('spiral', 2, (2, 2))
 
 
 def _formula3(r):
@@ -62,16 +74,19 @@ def test_cls_and_first_token_visibility():
 
 def test_layouts_agree():
     torch.manual_seed(1)
-    order = sample_order(2, 6)
+    order = draw_permutation('stochastic', 2, (2, 3))
     hidden = torch.randn(2, 7, 4)
-    causal, explicit = AutoregressiveOrder(order), AutoregressiveOrder(order, True)
+    causal, explicit = CausalLayout(order), MaskedLayout(order)
     # The state before each patch: cls for the first, the previous patch's otherwise.
+    ranks = permutation_ranks(order)
     expected = torch.stack([
-        torch.stack([hidden[b, 0] if order_ranks(order)[b, i] == 0 else
-                     hidden[b, 1 + order[b, order_ranks(order)[b, i] - 1]]
+        torch.stack([hidden[b, 0] if ranks[b, i] == 0 else hidden[b, 1 + order[b, ranks[b, i] - 1]]
                      for i in range(6)]) for b in range(2)])
-    permuted = causal.content_sequence(hidden[:, :1], hidden[:, 1:])
+    permuted = torch.cat([hidden[:, :1], causal.from_patch_order(hidden[:, 1:])], dim=1)
     assert torch.equal(explicit.predecessors(hidden), expected)
-    assert torch.equal(causal.to_patch_order(causal.predecessors(permuted)), expected)
+    assert torch.equal(causal.predecessors(permuted), expected)
     pos = torch.randn(1, 6, 4)
-    assert torch.equal(causal.to_patch_order(causal.query_sequence(pos)), pos.expand(2, -1, -1))
+    for layout in (causal, explicit):
+        assert torch.equal(layout.to_patch_order(layout.from_patch_order(pos)),
+                           pos.expand(2, -1, -1))
+    assert torch.equal(causal.from_patch_order(pos)[:, 0], pos[0, order[:, 0]])  # first: z_1

@@ -3,13 +3,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmsaim.models.utils import (AutoregressiveOrder, content_mask, gaussian_kernel2d,
-                                 normalize_patches, patchify, query_mask, sample_order)
-from mmsaim.models.utils.checkpoint_conversion import (encoder_state_dict, mmpretrain_to_timm,
-                                                       saim_release_to_mmsaim,
-                                                       timm_to_mmpretrain)
+from mmsaim.converters import (encoder_state_dict, mmpretrain_to_timm, saim_release_to_mmsaim,
+                               timm_to_mmpretrain)
+from mmsaim.models.utils import (content_mask, draw_permutation, normalize_patches, patchify,
+                                 query_mask)
 from tests.helpers.models import (BLUR, DEPTH, HEADS, IMG, PATCH, D, build_tiny_saim,
-                                  release_state_dict)
+                                  make_layout, release_state_dict)
 
 
 
@@ -65,15 +64,15 @@ def test_release_weights_give_the_release_loss():
                             patch_size=PATCH)
     model.load_state_dict(saim_release_to_mmsaim(release), strict=True)
     images = torch.randn(3, 3, IMG, IMG)
-    order = sample_order(3, (IMG // PATCH)**2)
+    order = draw_permutation('stochastic', 3, (IMG // PATCH, IMG // PATCH))
     with torch.no_grad():
         expected = release_loss(release, images, order)
         losses = {explicit: model.head.loss(
-            model.predict_features(images, AutoregressiveOrder(order, explicit)), images)
+            model.predict_features(images, make_layout(order, explicit)), images)
             for explicit in (False, True)}
         model.head.norm.reset_parameters()  # the converter's old fault: head.norm untrained
         without_head_norm = model.head.loss(
-            model.predict_features(images, AutoregressiveOrder(order)), images)
+            model.predict_features(images, make_layout(order)), images)
     for loss in losses.values():
         torch.testing.assert_close(loss, expected, rtol=1e-5, atol=0)
     assert abs(without_head_norm - expected) > 1e-2 * expected

@@ -28,8 +28,8 @@ from typing import Dict, List, Mapping, Tuple
 
 import torch
 
-from ...runner import load_checkpoint_file
-from .gaussian_blur import gaussian_kernel2d
+from .models.utils import gaussian_kernel2d
+from .runner import load_checkpoint_file
 
 # '{}' stands for a block index; a pattern names a module (its parameters follow) or a tensor.
 MMPRETRAIN_TO_TIMM = {

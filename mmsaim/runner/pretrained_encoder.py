@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from ...runner import CheckpointError, load_checkpoint_file
+from .checkpoint import CheckpointError, load_checkpoint_file
 
 _BLOCK = re.compile(r'^layers\.(\d+)\.')
 
