@@ -1,1 +1,2 @@
 from .hooks import *  # noqa: F401,F403
+from .loss_test_loop import LossTestLoop  # noqa: F401
