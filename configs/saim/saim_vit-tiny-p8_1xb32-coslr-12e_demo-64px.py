@@ -59,6 +59,7 @@ test_evaluator = dict(type='MeanLoss')
 
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1.5e-3, betas=(0.9, 0.95), weight_decay=0.05),
+    constructor='SummarizedOptimWrapperConstructor',  # one log line for paramwise_cfg
     paramwise_cfg=dict(
         custom_keys={
             'ln': dict(decay_mult=0.),

@@ -1,4 +1,5 @@
 """Use a SAIM checkpoint: build the model, read images, encode them, reconstruct them."""
+import logging
 from contextlib import contextmanager
 from os import PathLike
 from typing import Dict, Iterator, Optional, Sequence, Union
@@ -7,6 +8,7 @@ import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
+from mmengine.logging import MMLogger
 from mmpretrain.apis import get_model
 from mmpretrain.models import VisionTransformer
 from mmpretrain.registry import TRANSFORMS
@@ -36,7 +38,15 @@ def init_model(config: Union[str, PathLike, Config],
     """
     model = get_model(config, device=device)
     if checkpoint is None:
-        model.init_weights()
+        # mmengine logs how each parameter was initialized, at INFO, when no log file is
+        # open: hundreds of console lines for one call.
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel(logging.WARNING)
+        try:
+            model.init_weights()
+        finally:
+            logger.setLevel(level)
     else:
         load_trained_weights(model, checkpoint, str(config))
     return model.eval()
