@@ -48,7 +48,7 @@ def main():
             visible = visible_from_mask_file(args.mask, image_size(model), grid)
         else:
             visible = random_visible(grid, args.keep, generator)
-        completion = complete(model, image, visible, args.order, generator)
+        completion = complete(model, image, visible, args.order, generator, progress=True)
     except ValueError as e:
         raise SystemExit(str(e)) from None
     completion_figure(model, completion, image, args.frames).save(args.out)
