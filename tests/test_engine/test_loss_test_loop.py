@@ -29,9 +29,9 @@ def test_runner_test_reports_the_loss_averaged_over_images(tmp_path, monkeypatch
             data = model.data_preprocessor(default_collate(samples[start:start + 2]), False)
             losses.append((model(**data, mode='loss')['loss'].item(), len(data['inputs'])))
     expected = sum(loss * size for loss, size in losses) / 5
-    assert set(metrics) == {'loss'}
-    assert abs(metrics['loss'] - expected) < 1e-6
-    assert abs(metrics['loss'] - sum(loss for loss, _ in losses) / 3) > 1e-6  # not per batch
+    assert set(metrics) == {'mean/loss'}
+    assert abs(metrics['mean/loss'] - expected) < 1e-6
+    assert abs(metrics['mean/loss'] - sum(loss for loss, _ in losses) / 3) > 1e-6  # per image
 
 
 def test_loss_test_loop_builds_from_every_pretraining_base():
