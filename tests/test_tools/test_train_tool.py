@@ -68,7 +68,7 @@ def test_resume_from_missing_checkpoint(trained):
 def test_loss_curve_command_of_the_docs(trained):
     """docs/demo.md draws the loss curve with mmpretrain's analyze_logs through mim."""
     _, work_dir = trained
-    (log, ) = work_dir.glob('*/vis_data/scalars.json')
+    log = sorted(work_dir.glob('*/vis_data/scalars.json'))[0]  # the first run's (of several)
     out = work_dir / 'loss.png'
     proc = subprocess.run([osp.join(osp.dirname(sys.executable), 'mim'), 'run', 'mmpretrain',
                            'analyze_logs', 'plot_curve', str(log), '--keys', 'loss',
