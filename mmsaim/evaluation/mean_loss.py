@@ -10,8 +10,9 @@ class MeanLoss(BaseMetric):
 
     Each output is one batch: its losses (floats, already averaged over the batch) and its
     ``batch_size``; the result is every loss averaged over the images, under the prefix
-    ``mean``, e.g. ``{'mean/loss': 0.53}``. Across processes the batches of every rank are gathered first (a distributed
-    sampler repeats a few images to give every rank the same number).
+    ``mean``, e.g. ``{'mean/loss': 0.53}``. Across processes the batches of every rank are
+    gathered first (a distributed sampler repeats a few images to give every rank the same
+    number).
 
     Args: as ``BaseMetric``: ``collect_device`` and ``prefix``.
     """
