@@ -1,7 +1,10 @@
+import os
 import os.path as osp
 import re
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -22,6 +25,32 @@ def parse_requirements(fname: str) -> list:
     return reqs
 
 
+# What an installed mmsaim carries beside its code, in mmsaim/.mim (the layout of mmpretrain,
+# mmdet and mmseg): the model index that mmpretrain's model hub reads, the configs it names,
+# and the tools that `mim train mmsaim CONFIG` and `mim test` run.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildPyWithMimFiles(build_py):
+    """setuptools' ``build_py`` that also copies :data:`MIM_FILES` into ``mmsaim/.mim`` of a
+    wheel. An editable install needs no copy: it reads them from the source tree."""
+
+    def run(self):
+        super().run()
+        if self.editable_mode:
+            return
+        mim = osp.join(self.build_lib, 'mmsaim', '.mim')
+        shutil.rmtree(mim, ignore_errors=True)
+        os.makedirs(mim)
+        skip = shutil.ignore_patterns('__pycache__', '*.pyc')
+        for name in MIM_FILES:
+            src = osp.join(HERE, name)
+            if osp.isdir(src):
+                shutil.copytree(src, osp.join(mim, name), ignore=skip)
+            else:
+                shutil.copyfile(src, osp.join(mim, name))
+
+
 with open(osp.join(HERE, 'README.md'), encoding='utf-8') as f:
     long_description = f.read()
 
@@ -33,15 +62,17 @@ setup(
     long_description=long_description,
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+    packages=find_packages(include=('mmsaim', 'mmsaim.*')),
     python_requires='>=3.8',
     install_requires=parse_requirements('runtime.txt'),
     extras_require={
         'mim': parse_requirements('mminstall.txt'),
         'tests': parse_requirements('tests.txt'),
         'build': parse_requirements('build.txt'),
+        'tensorboard': parse_requirements('tensorboard.txt'),
         'all': parse_requirements('mminstall.txt') +
         parse_requirements('tests.txt'),
     },
+    cmdclass={'build_py': BuildPyWithMimFiles},
     zip_safe=False,
 )

@@ -1,6 +1,17 @@
-"""Where the repository's own files are (configs, data, the model index), for the tools,
-the tests and the model index. They exist where the package is installed from the source
-tree (the editable install that ``tools/install.sh`` makes)."""
+"""Where the project's files beside the package are: ``configs/``, ``tools/`` and
+``model-index.yml``.
+
+An install from a wheel (``pip install .`` or the built wheel) carries them in the package,
+in ``mmsaim/.mim`` (the layout of mmpretrain, mmdet and mmseg, which OpenMMLab's ``mim``
+reads); an editable install (``tools/install.sh``) or a source checkout on ``PYTHONPATH``
+reads them from the source tree.
+"""
 import os.path as osp
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PACKAGE_ROOT = osp.dirname(osp.abspath(__file__))
+# The source tree's root; where work_dirs/ and data/ live in a checkout.
+REPO_ROOT = osp.dirname(PACKAGE_ROOT)
+MIM_ROOT = osp.join(PACKAGE_ROOT, '.mim')
+# The folder that holds configs/, tools/ and model-index.yml.
+PROJECT_FILES = MIM_ROOT if osp.isdir(MIM_ROOT) else REPO_ROOT
+

@@ -1,15 +1,16 @@
-# Mask R-CNN on ../shared/data/droplets (COCO format, one class, 59 train / 15 val images,
-# most 512x160) with the demo SAIM encoder (ViT width 192, 6 blocks, 8x8 patches,
-# pretrained on 64 px crops by `make demo`), 300 iterations on CPU. The backbone is the
-# COCO config's, scaled down: windows of 8 tokens with global attention in blocks 2 and 5,
-# relative position bias, drop path 0.1; its stride-8 map gives strides 4..64.
+# Mask R-CNN on data/droplets (COCO format, one class, 59 train / 15 val images, most
+# 512x160; docs/coco.md says where it comes from) with the demo SAIM encoder (ViT width
+# 192, 6 blocks, 8x8 patches, pretrained on 64 px crops by `make demo`), 300 iterations on
+# CPU. The backbone is the COCO config's, scaled down: windows of 8 tokens with global
+# attention in blocks 2 and 5, relative position bias, drop path 0.1; its stride-8 map
+# gives strides 4..64.
 #   python tools/train.py THIS_CONFIG --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/saim_demo/epoch_12.pth
 #   python tools/test.py THIS_CONFIG work_dirs/<this config>/iter_300.pth
 _base_ = ['mmdet::_base_/models/mask-rcnn_r50_fpn.py', 'mmdet::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim.det'], allow_failed_imports=False)
 
-data_root = '../shared/data/droplets/'
+data_root = 'data/droplets/'
 metainfo = dict(classes=('droplet', ), palette=[(220, 20, 60)])
 
 model = dict(

@@ -20,6 +20,7 @@ optim_wrapper = dict(
     optimizer=dict(
         type='AdamW', lr=2e-4 * 2048 / 256, betas=(0.9, 0.95), weight_decay=0.05,
         fused=True),
+    constructor='SummarizedOptimWrapperConstructor',  # one log line for paramwise_cfg
     paramwise_cfg=dict(
         custom_keys={
             'ln': dict(decay_mult=0.),

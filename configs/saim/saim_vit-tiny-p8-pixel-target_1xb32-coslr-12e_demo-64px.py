@@ -4,9 +4,13 @@
 # completion needs (mmsaim.apis.complete, tools/visualization/complete.py). It trains on the
 # bundled CamVid frames (demo_data/camvid, as `make demo`), or on the folder in SAIM_DATA:
 #   [SAIM_DATA=/path/to/images] python tools/train.py THIS_CONFIG
+# The test (tools/test.py) is the pretraining loss on the same folder.
 _base_ = ['./saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py']
 
 model = dict(head=dict(norm_pix=False))
 train_dataloader = dict(
     dataset=dict(_delete_=True, type='CustomDataset', with_label=False,
                  data_root='{{$SAIM_DATA:demo_data/camvid}}', pipeline={{_base_.train_pipeline}}))
+test_dataloader = dict(
+    dataset=dict(_delete_=True, type='CustomDataset', with_label=False,
+                 data_root='{{$SAIM_DATA:demo_data/camvid}}', pipeline={{_base_.test_pipeline}}))

@@ -1,15 +1,16 @@
-# UperNet on ../shared/data/camvid (11 classes, void = 255; 367 train / 101 val images at
-# 240x180) with the demo SAIM encoder (ViT width 192, 6 blocks, 8x8 patches, pretrained on
-# 64 px crops by `make demo`), 500 iterations on CPU. The ADE20K config scaled down:
-# features of blocks 2, 3, 4, 6 (the same depth fractions as 4, 6, 8, 12 of 12), rescaled
-# x4, x2, x1, x0.5, layer decay 0.65, drop path 0.1, whole-image inference.
+# UperNet on data/camvid (11 classes, void = 255; 367 train / 101 val images at 240x180;
+# docs/ade20k.md says where it comes from) with the demo SAIM encoder (ViT width 192, 6
+# blocks, 8x8 patches, pretrained on 64 px crops by `make demo`), 500 iterations on CPU.
+# The ADE20K config scaled down: features of blocks 2, 3, 4, 6 (the same depth fractions
+# as 4, 6, 8, 12 of 12), rescaled x4, x2, x1, x0.5, layer decay 0.65, drop path 0.1,
+# whole-image inference.
 #   python tools/train.py THIS_CONFIG --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/saim_demo/epoch_12.pth
 #   python tools/test.py THIS_CONFIG work_dirs/<this config>/iter_500.pth
 _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim.seg'], allow_failed_imports=False)
 
-data_root = '../shared/data/camvid/'
+data_root = 'data/camvid/'
 metainfo = dict(
     classes=('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
              'Car', 'Pedestrian', 'Bicyclist'),

@@ -10,6 +10,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+from rich.progress import track
 
 from ..models.utils import patch_grid, patchify, unpatchify
 from .inference import Images, as_batch, eval_mode, load_pipeline
@@ -85,7 +86,8 @@ def visible_from_mask_file(path: str, size: int, grid: Tuple[int, int]) -> torch
 
 @torch.no_grad()
 def complete(model, image: Images, visible, order: OrderSpec = 'raster',
-             generator: Optional[torch.Generator] = None) -> Completion:
+             generator: Optional[torch.Generator] = None,
+             progress: bool = False) -> Completion:
     """Keep the ``visible`` patches of ``image`` and predict the others one at a time.
 
     The hidden patches are predicted in ``order``; each prediction is written into the image
@@ -105,6 +107,7 @@ def complete(model, image: Images, visible, order: OrderSpec = 'raster',
             ``generator``; ``None`` is the model's own) or a permutation of ``0..N-1``, as in
             :func:`batch_permutation`; the visible patches are moved to its front, each part
             keeping its relative order.
+        progress (bool): show a progress bar over the steps. Defaults to False.
 
     Returns:
         Completion: the completed (C, H, W) image, the permutation, the number of visible
@@ -124,7 +127,8 @@ def complete(model, image: Images, visible, order: OrderSpec = 'raster',
     patches[:, ~visible] = 0  # never read: each step sees only the patches before it
     num_visible = int(visible.sum())
     with eval_mode(model):
-        for step in range(num_visible, z.numel()):
+        for step in track(range(num_visible, z.numel()), description='Completing',
+                          disable=not progress, transient=True):
             features = model.predict_features(unpatchify(patches, p, grid), layout)
             patch = z[step]
             patches[:, patch] = model.head.predict(features[:, patch])

@@ -1,4 +1,5 @@
 """Use a SAIM checkpoint: build the model, read images, encode them, reconstruct them."""
+import logging
 from contextlib import contextmanager
 from os import PathLike
 from typing import Dict, Iterator, Optional, Sequence, Union
@@ -7,9 +8,11 @@ import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
+from mmengine.logging import MMLogger
 from mmpretrain.apis import get_model
 from mmpretrain.models import VisionTransformer
 from mmpretrain.registry import TRANSFORMS
+from rich.progress import track
 
 from ..models.utils import denormalize_patches, patch_grid, patchify, unpatchify
 from .orders import OrderSpec, batch_permutation
@@ -36,7 +39,15 @@ def init_model(config: Union[str, PathLike, Config],
     """
     model = get_model(config, device=device)
     if checkpoint is None:
-        model.init_weights()
+        # mmengine logs how each parameter was initialized, at INFO, when no log file is
+        # open: hundreds of console lines for one call.
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel(logging.WARNING)
+        try:
+            model.init_weights()
+        finally:
+            logger.setLevel(level)
     else:
         load_trained_weights(model, checkpoint, str(config))
     return model.eval()
@@ -118,7 +129,8 @@ def _last_block_tokens(backbone: VisionTransformer) -> Iterator[None]:
 
 
 @torch.no_grad()
-def extract_features(model, images: Images, kind: str = 'mean') -> torch.Tensor:
+def extract_features(model, images: Images, kind: str = 'mean', batch_size: int = 64,
+                     progress: bool = False) -> torch.Tensor:
     """Encode images with the encoder alone, with full attention (fine-tuning's view).
 
     The features are the tokens of the last block, after the encoder's final norm (which
@@ -132,6 +144,8 @@ def extract_features(model, images: Images, kind: str = 'mean') -> torch.Tensor:
             the patch tokens in raster order, (B, N, D); ``'cls'``: the cls token, (B, D).
             A SAIM pretraining checkpoint's cls token attended only to itself, so it has
             learned nothing about images until fine-tuning: use ``'mean'`` or ``'patches'``.
+        batch_size (int): images encoded at once. Defaults to 64.
+        progress (bool): show a progress bar over the batches. Defaults to False.
 
     Returns:
         Tensor: (B, D) or (B, N, D), with D the encoder width and N = H * W / patch^2.
@@ -144,13 +158,21 @@ def extract_features(model, images: Images, kind: str = 'mean') -> torch.Tensor:
                         f'a {type(backbone).__name__}')
     if kind == 'cls' and not backbone.with_cls_token:
         raise ValueError("kind='cls': this encoder has no cls token; use 'mean' or 'patches'")
-    batch = as_batch(model, images)
+    if isinstance(images, (str, PathLike)) or (isinstance(images, torch.Tensor)
+                                               and images.dim() == 3):
+        images = [images] if not isinstance(images, torch.Tensor) else images[None]
+    chunks = [images[i:i + batch_size] for i in range(0, len(images), batch_size)]
+    features = []
     with eval_mode(model), _last_block_tokens(backbone):
-        (tokens, ) = backbone(batch)
-    if kind == 'cls':
-        return tokens[:, 0]
-    patches = tokens[:, backbone.num_extra_tokens:]
-    return patches.mean(dim=1) if kind == 'mean' else patches
+        for chunk in track(chunks, description='Extracting features', disable=not progress,
+                           transient=True):
+            (tokens, ) = backbone(as_batch(model, chunk))
+            if kind == 'cls':
+                features.append(tokens[:, 0])
+            else:
+                patches = tokens[:, backbone.num_extra_tokens:]
+                features.append(patches.mean(dim=1) if kind == 'mean' else patches)
+    return torch.cat(features)
 
 
 @torch.no_grad()

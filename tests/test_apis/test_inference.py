@@ -78,6 +78,9 @@ def test_features_of_image_files(tmp_path):
     model = build_tiny_saim()
     paths = [str(tmp_path / '0.jpg'), str(tmp_path / '1.jpg')]
     assert extract_features(model, paths, 'patches').shape == (2, 16, 32)
+    # in batches, with a progress bar: the same features
+    torch.testing.assert_close(extract_features(model, paths, batch_size=1, progress=True),
+                               extract_features(model, paths))
     with pytest.raises(ValueError, match='Cannot read image'):
         extract_features(model, [str(tmp_path / 'missing.jpg')])
     with pytest.raises(ValueError, match="kind must be one of"):

@@ -35,7 +35,6 @@ def test_bundled_frames_are_small_readable_and_documented():
 def test_make_demo_trains_on_the_bundled_frames_unless_given_data():
     assert "SAIM_DATA='demo_data/camvid'" in make_n('demo')
     assert "SAIM_DATA='/my/images'" in make_n('demo', 'DATA=/my/images')
-    assert 'saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py' in make_n('demo-shared')
 
 
 def test_the_demo_dataset_holds_every_bundled_frame(monkeypatch):

@@ -9,6 +9,8 @@ from mmpretrain.models import VisionTransformer
 from safetensors.torch import save_file
 from timm.models.vision_transformer import VisionTransformer as TimmVisionTransformer
 
+from mmsaim.apis import extract_features
+from mmsaim.runner import load_checkpoint_file
 from tests.helpers.models import build_tiny_saim, release_state_dict
 from tests.helpers.tool_runs import run_tool_in_process as run_tool
 
@@ -82,6 +84,30 @@ def test_saim_encoder_in_mmseg_loads_every_weight(saim_checkpoint, tmp_path):
     assert features.shape == (2, D, IMG // PATCH, IMG // PATCH)
     torch.testing.assert_close(features, expected, rtol=0, atol=1e-5)
 
+
+
+def test_timm_average_pooled_features_are_mmsaims_mean_features(saim_checkpoint, tmp_path):
+    """The README's timm recipe: global_pool='avg' with fc_norm=False pools the patch tokens
+    after the final norm, which is extract_features(kind='mean'); timm's default fc_norm for
+    'avg' adds a norm the encoder does not have, so a strict load refuses it."""
+    out = tmp_path / 'timm.pth'
+    run_tool('model_converters/export_encoder.py', saim_checkpoint, out, '--to', 'timm')
+    shape = dict(img_size=IMG, patch_size=PATCH, embed_dim=D, depth=DEPTH, num_heads=HEADS,
+                 num_classes=0, global_pool='avg')
+    weights = torch.load(out, weights_only=True)
+    with pytest.raises(RuntimeError, match='fc_norm'):
+        TimmVisionTransformer(**shape).load_state_dict(weights, strict=True)
+    timm_vit = TimmVisionTransformer(**shape, fc_norm=False)
+    timm_vit.load_state_dict(weights, strict=True)
+    saim = build_tiny_saim(embed_dims=D, depth=DEPTH, num_heads=HEADS, img_size=IMG,
+                           patch_size=PATCH)
+    saim.load_state_dict(load_checkpoint_file(saim_checkpoint)['state_dict'])
+    images = torch.randn(2, 3, IMG, IMG)
+    with torch.no_grad():
+        features = timm_vit.eval()(images)
+    assert features.shape == (2, D)
+    torch.testing.assert_close(features, extract_features(saim, images, kind='mean'),
+                               rtol=0, atol=1e-5)
 
 def test_timm_weights_in_mmpretrain(tmp_path):
     torch.manual_seed(0)

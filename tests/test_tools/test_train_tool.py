@@ -1,4 +1,8 @@
 """tools/train.py on the demo config: checkpoint, picture, resume, and the VisionTransformer load."""
+import os.path as osp
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -59,3 +63,15 @@ def test_resume_from_missing_checkpoint(trained):
     data, work_dir = trained
     proc = run_train(work_dir, data, extra=['--resume', 'no_such.pth'], check=False)
     assert proc.returncode != 0 and 'no such checkpoint' in proc.stderr
+
+
+def test_loss_curve_command_of_the_docs(trained):
+    """docs/demo.md draws the loss curve with mmpretrain's analyze_logs through mim."""
+    _, work_dir = trained
+    log = sorted(work_dir.glob('*/vis_data/scalars.json'))[0]  # the first run's (of several)
+    out = work_dir / 'loss.png'
+    proc = subprocess.run([osp.join(osp.dirname(sys.executable), 'mim'), 'run', 'mmpretrain',
+                           'analyze_logs', 'plot_curve', str(log), '--keys', 'loss',
+                           '--out', str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert Image.open(out).format == 'PNG'

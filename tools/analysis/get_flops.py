@@ -26,6 +26,7 @@ from mmengine.analysis.print_helper import complexity_stats_table
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
+from rich.progress import track
 
 from mmsaim.cli import run_tool, tool_parser
 
@@ -93,7 +94,9 @@ def main(args):
     shape = args.shape or getattr(model.backbone, 'img_size', (224, 224))
     images = torch.randn(1, 3, *shape)
     print(f'{args.config}, input (1, 3, {shape[0]}, {shape[1]}):')
-    for name, module, fn in parts_to_count(model):
+    # Tracing ViT-L takes seconds per part.
+    for name, module, fn in track(parts_to_count(model), description='Counting FLOPs',
+                                  transient=True):
         analyzer = count(module, fn, images)
         params = parameter_count(module)['']
         print(f'  {name}: {analyzer.total() / 1e9:.4g} GFLOPs, {params / 1e6:.4g} M parameters')

@@ -45,7 +45,7 @@ def main(args):
         visible = visible_from_mask_file(args.mask, image_size(model), grid)
     else:
         visible = random_visible(grid, args.keep, generator)
-    completion = complete(model, image, visible, args.order, generator)
+    completion = complete(model, image, visible, args.order, generator, progress=True)
     completion_figure(model, completion, image, args.frames).save(args.out)
     print(f'wrote {args.out}: {completion.num_visible} of {completion.permutation.numel()} '
           'patches kept, the others predicted')

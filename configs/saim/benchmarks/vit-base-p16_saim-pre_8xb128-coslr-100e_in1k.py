@@ -27,7 +27,7 @@ train_pipeline = [
     dict(type='PackInputs')
 ]
 test_pipeline = [
-    dict(type='CheckedLoadImageFromFile'),
+    dict(type='LoadImageFromFile'),  # the name mmpretrain's inferencers replace
     dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
          interpolation='bicubic'),
     dict(type='CenterCrop', crop_size=224),

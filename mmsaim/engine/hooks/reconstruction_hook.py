@@ -16,8 +16,10 @@ from ...visualization import reconstruction_figure
 class SAIMReconstructionHook(Hook):
     """Draw the SAIM reconstruction picture (see :mod:`mmsaim.visualization`) during training.
 
-    The first ``num_images`` readable training images are center-cropped to ``img_size`` and
-    predicted patch by patch in a random order fixed by ``seed``. Every ``interval`` epochs
+    ``num_images`` training images spread over the dataset (the first readable image of
+    each of ``num_images`` equal parts of it: distinct scenes where consecutive files are
+    frames of one video) are center-cropped to ``img_size`` and predicted patch by patch in a
+    random order fixed by ``seed``. Every ``interval`` epochs
     and after the last one the picture goes to the runner's visualizer
     (``runner.visualizer.add_image(name, picture, step=epochs done)``: every configured
     backend receives it, e.g. TensorBoard, or the local backend's
@@ -47,22 +49,25 @@ class SAIMReconstructionHook(Hook):
         self.out_file = out_file
         self.seed = seed
 
-    def _first_readable_images(self, model, dataset) -> torch.Tensor:
+    def spread_images(self, model, dataset) -> torch.Tensor:
+        """(num_images, 3, img_size, img_size): the first readable image of each of
+        ``num_images`` equal parts of ``dataset``, as ``model`` takes them."""
+        bounds = np.linspace(0, len(dataset), self.num_images + 1).astype(int)
         images = []
-        for i in range(len(dataset)):
-            try:
-                images.append(load_images(model, [dataset.get_data_info(i)['img_path']],
-                                          self.img_size))
-            except ValueError:  # unreadable; the pipeline names or skips it
-                continue
-            if len(images) == self.num_images:
-                break
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            for i in range(start, end):
+                try:
+                    images.append(load_images(model, [dataset.get_data_info(i)['img_path']],
+                                              self.img_size))
+                    break
+                except ValueError:  # unreadable; the pipeline names or skips it
+                    continue
         return torch.cat(images)
 
     @master_only
     def _write(self, runner, epochs_done: int) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        images = self._first_readable_images(model, runner.train_dataloader.dataset)
+        images = self.spread_images(model, runner.train_dataloader.dataset)
         picture = reconstruction_figure(model, images, self.seed)
         out_file = osp.join(runner.work_dir, self.out_file)
         picture.save(out_file)

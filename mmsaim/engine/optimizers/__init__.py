@@ -1,3 +1,4 @@
 from .saim_layer_decay_constructor import SAIMLayerDecayOptimWrapperConstructor
+from .summarized_constructor import SummarizedOptimWrapperConstructor
 
-__all__ = ['SAIMLayerDecayOptimWrapperConstructor']
+__all__ = ['SAIMLayerDecayOptimWrapperConstructor', 'SummarizedOptimWrapperConstructor']

@@ -10,7 +10,10 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),
-    backbone=dict(type='SAIMViT', arch='b', img_size=224, patch_size=16),
+    # out_type: what the encoder alone returns (extract_feat, mmpretrain's FeatureExtractor):
+    # the last block's patch tokens after the final norm as a (D, h, w) map; SAIM's cls
+    # token attends only to itself while pretraining. The pretraining pass ignores it.
+    backbone=dict(type='SAIMViT', arch='b', img_size=224, patch_size=16, out_type='featmap'),
     neck=dict(type='SAIMQueryDecoder', depth=12, share_encoder_blocks=False),
     head=dict(
         type='SAIMPixelHead',
