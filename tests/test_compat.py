@@ -2,6 +2,7 @@
 mmsaim.compat lists (and the registrations), only for the versions it names."""
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -42,8 +43,10 @@ SNAPSHOT = textwrap.dedent("""
                     for member, inner in attributes(value).items():
                         key = f'{name}.{attr}.{member}'
                         state[key] = id(inner)
-                        if isinstance(inner, dict):  # e.g. a class-level table
-                            state[key] = repr(sorted((repr(k), id(v)) for k, v in inner.items()))
+                        if isinstance(inner, dict):  # a class-level table, item by item
+                            state[key] = 'a table'
+                            for item, entry in inner.items():
+                                state[f'{key}[{item!r}]'] = id(entry)
         state['sys.meta_path'] = repr([id(f) for f in sys.meta_path])
         state['sys.path_hooks'] = repr([id(h) for h in sys.path_hooks])
         state['os.environ'] = repr(sorted(os.environ.items()))
@@ -56,16 +59,26 @@ SNAPSHOT = textwrap.dedent("""
     before = snapshot(before_modules)
     import mmsaim
     after = snapshot(before_modules)
-    print(json.dumps(sorted(k for k in before if before[k] != after.get(k))))
+    print(json.dumps(sorted(k for k in {**before, **after} if before.get(k) != after.get(k))))
     """)
 
+SCHEMES = 'mmengine.runner.checkpoint.CheckpointLoader._schemes'
 # Each change `import mmsaim` makes outside mmsaim, and why (README: "What importing does").
 EXPECTED_CHANGES = {
     # compat's one fix: mmengine reads local checkpoint files with mmsaim's loader.
-    'mmengine.runner.checkpoint.CheckpointLoader._schemes': 'checkpoint_loader',
+    f"{SCHEMES}['']": 'checkpoint_loader',
+    # Registration: the loader of the configs' `Weights: mmsaim-unpublished://NAME`, which
+    # says that no weights are published and how to make them.
+    f"{SCHEMES}['mmsaim-unpublished://']": 'registration',
     # Registration: mmsaim's configs in mmpretrain's model hub (list_models, get_model).
-    'mmpretrain.apis.model.ModelHub._models_dict': 'model index',
+    'mmpretrain.apis.model.ModelHub._models_dict[...]': 'registration',
 }
+
+
+def _grouped(changes):
+    """The model hub's new entries (one per config) as one change."""
+    return {re.sub(r"ModelHub\._models_dict\[.*\]$", 'ModelHub._models_dict[...]', c)
+            for c in changes}
 
 
 def _python(script, *args, **env):
@@ -76,7 +89,7 @@ def _python(script, *args, **env):
 
 
 def import_changes(**env):
-    return set(_python(SNAPSHOT, json.dumps(_python(DEPENDENCIES, **env)), **env))
+    return _grouped(_python(SNAPSHOT, json.dumps(_python(DEPENDENCIES, **env)), **env))
 
 
 def test_import_changes_only_what_compat_lists():

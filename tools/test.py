@@ -8,8 +8,9 @@ Examples:
         work_dirs/upernet_camvid/iter_500.pth --out metrics.json
     bash tools/dist_test.sh CONFIG CHECKPOINT 8
 
-The checkpoint must hold every weight of the config's model with its shape: a SAIM
-pretraining checkpoint (an encoder only) is refused with a message saying so.
+The checkpoint must hold every weight of the config's model with its shape, so a SAIM
+pretraining checkpoint is refused by a fine-tuning or transfer config (train that config
+from it first). On a pretraining config the test reports the held-out loss (``MeanLoss``).
 """
 import os.path as osp
 
@@ -33,8 +34,9 @@ def parse_args():
 def main(args):
     cfg = load_runner_cfg(args.config, args.cfg_options, args.launcher, args.work_dir)
     if cfg.get('test_dataloader') is None:
-        raise ConfigError(f'{args.config} defines no test_dataloader: pretraining configs '
-                          'have nothing to evaluate; use a fine-tuning or transfer config.')
+        raise ConfigError(f'{args.config} defines no test_dataloader, test_cfg and '
+                          'test_evaluator; add them (configs/saim/_base_/datasets/'
+                          'imagenet_bs256_saim.py shows them for pretraining)')
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'no such checkpoint: {args.checkpoint}')
     cfg.resume, cfg.load_from = False, None

@@ -3,6 +3,7 @@ import atexit
 import os.path as osp
 import re
 import warnings
+from collections import Counter
 from typing import Callable, Dict, List, Union
 
 import torch
@@ -90,6 +91,15 @@ class SafeRunner(Runner):
                 type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                 find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def _init_model_weights(self) -> None:
+        """mmengine writes one block per parameter into the log file; one line instead."""
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        model._dump_init_info = lambda: self.logger.info(_init_summary(model))
+        try:
+            super()._init_model_weights()
+        finally:
+            model.__dict__.pop('_dump_init_info', None)
 
     def train(self):
         if not self._resume:
@@ -204,6 +214,14 @@ class SafeRunner(Runner):
             f'{_ends([s.state_dict() for s in schedulers])}): following the config\'s '
             f'schedule from iteration {self.iter}, as if the run had been planned with it '
             'from the start.')
+
+
+def _init_summary(model) -> str:
+    """How ``init_weights`` initialized the parameters, counted by the way it did."""
+    ways = Counter(model._params_init_info[p]['init_info'].strip().splitlines()[0]
+                   for p in model.parameters())
+    return (f'init_weights of {type(model).__name__}: {sum(ways.values())} parameter tensors; '
+            + '; '.join(f'{n} {way}' for way, n in ways.most_common()))
 
 
 def _weight_names(checkpoint: dict, revise_keys: list) -> set:

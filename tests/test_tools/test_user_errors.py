@@ -63,7 +63,7 @@ BAD_INPUTS = [
     (_train('--work-dir', '{tmp}/w7', '--epochs', '3'), 'unrecognized arguments: --epochs 3'),
     (_train('--work-dir', '{tmp}/w8', '--auto-scale-lr', *_options('auto_scale_lr=None')),
      '--auto-scale-lr needs'),
-    (('test.py', DEMO, '{tmp}/saim.pth'), 'defines no test_dataloader'),
+    (('test.py', CAMVID, '{tmp}'), 'no such checkpoint'),
     (('test.py', CAMVID, '{tmp}/no_such.pth'), 'no such checkpoint'),
     (('test.py', CAMVID, '{tmp}/saim.pth'), 'does not fit the model of'),
     (('test.py', CAMVID, '{tmp}/text.pth'), 'is not a PyTorch checkpoint'),
