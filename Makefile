@@ -16,8 +16,9 @@ DEMO_DIR := work_dirs/saim_demo
 install:
 	bash tools/install.sh $(INSTALL_ARGS)
 
+# --resume: a second `make demo` continues an interrupted demo (a finished one stays as it is)
 demo: install
-	SAIM_DATA='$(DATA)' $(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(DEMO_DIR)
+	SAIM_DATA='$(DATA)' $(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(DEMO_DIR) --resume
 	@echo "checkpoints: $(DEMO_DIR)/epoch_*.pth  picture: $(DEMO_DIR)/reconstruction.png"
 
 test: install

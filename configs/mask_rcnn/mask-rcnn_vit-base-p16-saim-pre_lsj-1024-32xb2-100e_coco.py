@@ -11,6 +11,8 @@ _base_ = [
     'mmdet::common/lsj-100e_coco-instance.py',
 ]
 custom_imports = dict(imports=['mmsaim.det'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 image_size = (1024, 1024)
 model = dict(

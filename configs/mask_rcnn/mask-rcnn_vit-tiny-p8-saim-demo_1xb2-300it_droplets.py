@@ -9,6 +9,8 @@
 #   python tools/test.py THIS_CONFIG work_dirs/<this config>/iter_300.pth
 _base_ = ['mmdet::_base_/models/mask-rcnn_r50_fpn.py', 'mmdet::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim.det'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 data_root = 'data/droplets/'
 metainfo = dict(classes=('droplet', ), palette=[(220, 20, 60)])

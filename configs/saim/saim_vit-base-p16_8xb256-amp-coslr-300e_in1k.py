@@ -5,6 +5,8 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 # Speed (docs/benchmark.md): regional torch.compile of both streams' blocks, and fused AdamW
 # below; both compute what the plain path computes (tests/test_models/test_utils/). Turn off

@@ -5,6 +5,8 @@
 # work dir. The test (tools/test.py) is the pretraining loss on CamVid's 101 val images.
 _base_ = ['./_base_/models/saim_vit-base-p16.py', 'mmpretrain::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 img_size = 64
 data_root = 'data/'

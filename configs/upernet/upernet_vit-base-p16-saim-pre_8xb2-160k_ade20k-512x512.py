@@ -10,6 +10,8 @@ _base_ = [
     'mmseg::_base_/schedules/schedule_160k.py',
 ]
 custom_imports = dict(imports=['mmsaim.seg'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 crop_size = (512, 512)
 norm_cfg = dict(type='SyncBN', requires_grad=True)

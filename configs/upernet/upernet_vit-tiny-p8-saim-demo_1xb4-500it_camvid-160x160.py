@@ -9,6 +9,8 @@
 #   python tools/test.py THIS_CONFIG work_dirs/<this config>/iter_500.pth
 _base_ = ['mmseg::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim.seg'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 data_root = 'data/camvid/'
 metainfo = dict(

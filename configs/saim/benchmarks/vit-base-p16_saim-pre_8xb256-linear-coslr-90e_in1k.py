@@ -7,6 +7,8 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py'
 ]
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
+# mmengine's Runner with checkpoints read as data (never executed) and no run written over
+runner_type = 'SafeRunner'
 
 train_dataloader = dict(batch_size=256, drop_last=True)
 val_dataloader = dict(batch_size=256, drop_last=False)
