@@ -15,7 +15,7 @@ from . import runner  # noqa: E402
 
 runner.use_for_mmengine()
 
-from . import datasets, engine, models  # noqa: E402,F401  (register into mmpretrain)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (register into mmpretrain)
 from .model_index import register_model_index  # noqa: E402
 from .version import __version__, version_info  # noqa: E402
 
