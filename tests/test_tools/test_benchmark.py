@@ -5,6 +5,7 @@ import sys
 from unittest import mock
 
 import pytest
+from mmengine.config import Config
 
 from tests.helpers.tool_runs import ROOT, import_tool
 
@@ -53,3 +54,15 @@ def test_every_variant_on_cpu(tmp_path, capsys, monkeypatch):
 def test_amp_needs_cuda():
     with pytest.raises(SystemExit):
         run_benchmark('--device', 'cpu', '--amp', 'bf16')
+
+
+def test_light_variant_is_the_light_row_rule():
+    """ViT-B's light stream by the benchmark rows' rule is the ViT-B light ablation's."""
+    args = mock.Mock(arch='b', img_size=224, patch_size=16, light_dims=None, light_depth=None)
+    config = Config.fromfile(benchmark.CONFIG)
+    neck = benchmark.model_config('light', args, config, {}).neck
+    ablation = Config.fromfile(osp.join(
+        ROOT, 'configs/saim/ablations/'
+        'saim_vit-base-p16_light-dec4-w384_8xb256-amp-coslr-300e_in1k.py')).model.neck
+    assert (neck.embed_dims, neck.num_heads, neck.depth) == (
+        ablation.embed_dims, ablation.num_heads, ablation.depth) == (384, 6, 4)

@@ -18,9 +18,11 @@ compilation happens here), then ``--steps`` timed ones, of which the median coun
 - ``residual-lowp``: the residual stream in the autocast dtype (only under ``--amp``);
 - ``fused-adamw``: ``fused=True`` AdamW;
 - ``config``: every switch and the optimizer exactly as the config ships them;
-- ``light`` and ``light-config``: a light query stream, ``--light-dims`` wide (default half
-  the encoder's width, the encoder's head width) and ``--light-depth`` deep (default a third
-  of the encoder's depth, evenly spaced), eager and with the config's switches;
+- ``light`` and ``light-config``: the light query stream of the representation benchmark's
+  light row (``configs/saim/benchmarks/imagenette/pretrain_saim-light.py``: half the
+  encoder's width and heads, a third of its depth, evenly spaced), or ``--light-dims`` wide
+  (the encoder's head width) and ``--light-depth`` deep, eager and with the config's
+  switches;
 - ``mae``: mmpretrain's MAE (``MAE``, ``MAEViT`` with the same encoder, mask ratio 0.75,
   ``MAEPretrainDecoder`` 512 wide and 8 deep, ``MAEPretrainHead``: mmpretrain's own ViT-B
   recipe), eager, the same optimizer as ``causal``.
@@ -42,6 +44,7 @@ import os
 import os.path as osp
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 
@@ -55,9 +58,11 @@ from mmpretrain.registry import MODELS
 
 import mmsaim  # noqa: F401  (registrations)
 from mmsaim.models.backbones import SAIMViT
+from mmsaim.models.utils import BlockRunner
 from mmsaim.paths import REPO_ROOT
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
+from benchmark_presets import derived_preset, load_config, preset_file  # noqa: E402
 from get_flops import count, pretraining_loss  # noqa: E402
 from hardware import hardware_name  # noqa: E402
 
@@ -133,6 +138,24 @@ def encoder_settings(arch):
                 feedforward_channels=settings['feedforward_channels'])
 
 
+def light_query_stream(arch, args):
+    """The light query stream of the benchmark's light row (half the encoder's width and
+    heads, a third of its depth: the rule of ``pretrain_saim-light.py``) for this encoder,
+    with ``--light-dims`` / ``--light-depth`` in its place where given."""
+    with tempfile.TemporaryDirectory() as tmp:
+        preset = derived_preset(preset_file('cpu'), osp.join(tmp, 'preset.py'),
+                                vit=dict(arch=arch, patch_size=args.patch_size),
+                                crop_size=args.img_size)
+        neck = load_config('pretrain_saim-light.py', preset).model.neck
+    stream = dict(embed_dims=neck.embed_dims, num_heads=neck.num_heads, depth=neck.depth)
+    if args.light_dims:
+        head_dims = arch['embed_dims'] // arch['num_heads']
+        stream.update(embed_dims=args.light_dims, num_heads=max(1, args.light_dims // head_dims))
+    if args.light_depth:
+        stream.update(depth=args.light_depth)
+    return stream
+
+
 def model_config(kind, args, config, switches):
     """The model config of a variant: SAIM from ``config`` (full or light query stream,
     ``switches`` applied) or mmpretrain's MAE, with the benchmark's arch and sizes."""
@@ -147,19 +170,14 @@ def model_config(kind, args, config, switches):
         return cfg
     cfg = copy.deepcopy(config.model)
     cfg.backbone.update(arch=arch, img_size=size, patch_size=patch)
-    depth = arch['num_layers']
-    cfg.neck.update(depth=depth, attach_to=None)
+    cfg.neck.update(depth=arch['num_layers'], attach_to=None)
     if kind == 'light':
-        dims = args.light_dims or arch['embed_dims'] // 2
-        head_dims = arch['embed_dims'] // arch['num_heads']
-        cfg.neck.update(embed_dims=dims, num_heads=max(1, dims // head_dims),
-                        depth=args.light_depth or max(1, depth // 3))
+        cfg.neck.update(light_query_stream(arch, args))
     for key in SWITCHES:
         cfg[key] = switches.get(key, False if key != 'checkpoint_every' else 0)
-    if cfg.compile_blocks:
-        compile_cfg = dict(dynamic=False) if cfg.compile_blocks is True else dict(
-            cfg.compile_blocks)
-        cfg.compile_blocks = dict(compile_cfg, backend=args.compile_backend)
+    if cfg.compile_blocks:  # the model's own compile arguments, on the chosen backend
+        cfg.compile_blocks = dict(BlockRunner(cfg.compile_blocks).compile_cfg,
+                                  backend=args.compile_backend)
     return cfg
 
 
