@@ -2,12 +2,15 @@
 the rows differ only where the table says they do, the evaluations are mmpretrain's recipes,
 a preset is a small file, and tools/train.py trains a row."""
 import glob
+import json
 import os.path as osp
 
 import pytest
 import torch
 from mmpretrain.registry import MODELS
 
+from mmsaim.apis import publish_checkpoint
+from tests.helpers.models import build_tiny_saim
 from tests.helpers.tool_runs import import_tool, run_python
 from tests.helpers.toy_imagenet import write_toy_imagenet
 
@@ -126,16 +129,35 @@ def test_evaluations_are_mmpretrain_recipes():
         MODELS.build(cfg.model)
 
 
-def test_train_tool_pretrains_a_row(tmp_path):
-    data = write_toy_imagenet(tmp_path / 'toy', train_per_class=4, val_per_class=1)
+@pytest.fixture
+def tiny(tmp_path):
+    """A toy folder and a tiny preset (the shape of tests.helpers.models' SAIM at width 48)."""
+    data = write_toy_imagenet(tmp_path / 'toy', train_per_class=4, val_per_class=2)
     preset = tmp_path / 'tiny.py'
     preset.write_text(
         f"_base_ = ['{PRESETS}/cpu.py']\n"
-        "vit = dict(arch=dict(embed_dims=48, num_layers=3, num_heads=2, feedforward_channels=96))\n"
+        "vit = dict(arch=dict(embed_dims=48, num_layers=3, num_heads=2, feedforward_channels=192))\n"
         "crop_size = 16\npretrain = dict(epochs=1, warmup_epochs=0, batch_size=4)\n")
+    return data, dict(SAIM_BENCHMARK_PRESET=str(preset))
+
+
+def test_train_tool_pretrains_a_row(tmp_path, tiny):
+    data, env = tiny
     proc = run_python(['tools/train.py', osp.join(CONFIGS, 'pretrain_mae.py'), '--work-dir',
                        tmp_path / 'work', '--cfg-options',
-                       f'train_dataloader.dataset.data_root={data}'],
-                      env=dict(SAIM_BENCHMARK_PRESET=str(preset)))
+                       f'train_dataloader.dataset.data_root={data}'], env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
+
+
+def test_test_tool_scores_a_published_encoder_by_knn(tmp_path, tiny):
+    data, env = tiny
+    saim = build_tiny_saim(embed_dims=48, depth=3, num_heads=2, img_size=16, patch_size=8)
+    checkpoint = publish_checkpoint(dict(state_dict=saim.state_dict()), str(tmp_path / 's.pth'))
+    proc = run_python(['tools/test.py', osp.join(CONFIGS, 'eval_knn.py'), checkpoint,
+                       '--work-dir', tmp_path / 'work', '--out', tmp_path / 'knn.json',
+                       '--cfg-options', f'test_dataloader.dataset.data_root={data}'], env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / 'knn.json').read_text())
+    assert set(metrics) == {'knn/cls', 'knn/patch_mean'}
+    assert metrics['knn/patch_mean'] == 100.  # red and blue images: the mean patch tells them

@@ -45,7 +45,8 @@ def test_results_recorded_and_reruns_skip(toy, tmp_path, monkeypatch):
         record = results['methods'][method]
         assert osp.isfile(record['pretrain']['checkpoint'])
         assert set(record['knn']) >= {'cls', 'patch_mean', 'seconds', 'hardware'}
-        assert 0 <= record['knn']['cls'] <= 100 and 'linear' not in record
+        assert record['knn']['patch_mean'] == 100  # reddish vs bluish: the colour separates
+        assert 'linear' not in record
     saim = results['methods']['saim']['pretrain']
     assert saim['iters'] == 2 * 4 and saim['losses'][-1][0] == 8  # 260 images, batch 64
     assert osp.isfile(work / 'saim' / 'pretrain_saim' / 'epoch_2.pth')  # the Runner's
@@ -73,7 +74,7 @@ def test_results_recorded_and_reruns_skip(toy, tmp_path, monkeypatch):
     again = tool.main(base + ['--methods', 'random', '--evaluations', 'knn', 'linear'])
     assert calls == ['random', 'linear']
     linear = again['methods']['random']['linear']
-    assert 0 <= linear['cls'] <= 100 and 0 <= linear['patch_mean'] <= 100
+    assert linear['cls'] == linear['patch_mean'] == 100
     assert osp.isfile(work / 'random' / 'eval_linear-cls' / 'epoch_90.pth')
     assert again['methods']['random']['knn'] == results['methods']['random']['knn']
     assert again['methods']['saim'] == results['methods']['saim']
@@ -84,7 +85,7 @@ def test_fine_tune_and_refusals(toy, tmp_path, capsys):
     results = tool.main(toy + ['--work-dir', str(work), '--methods', 'random',
                                '--evaluations', 'finetune'])
     finetune = results['methods']['random']['finetune']
-    assert 0 <= finetune['top1'] <= 100 and finetune['settings'] == '1 epochs, layer decay 0.75'
+    assert finetune['top1'] > 75 and finetune['settings'] == '1 epochs, layer decay 0.75'
     for args, message in (
         (toy + ['--epochs', '1'], 'other settings'),
         (toy[:2] + ['--data-root', str(tmp_path)], 'no meta/train.txt'),

@@ -244,11 +244,11 @@ class Benchmark:
             describe = describe or spec.describe(cfg)
             if cfg.get('train_cfg'):  # a probe or a fine-tune: its val metrics at the end
                 runner = self.train(cfg)
-                metrics[config] = {key[len('val/'):]: buffer.current() for key, buffer in
-                                   runner.message_hub.log_scalars.items()
-                                   if key.startswith('val/')}
-                if not metrics[config]:  # trained by an earlier run, not validated yet
-                    metrics[config] = runner.val()
+                scalars = runner.message_hub.log_scalars
+                needed = [metric for c, metric in spec.results.values() if c == config]
+                found = {m: scalars[f'val/{m}'].current() for m in needed if f'val/{m}' in scalars}
+                # Trained by an earlier run of the driver, but not validated yet: validate.
+                metrics[config] = found if len(found) == len(needed) else runner.val()
             else:  # nothing to train (k-NN): the encoder loads through its init_cfg
                 runner = Runner.from_cfg(cfg)
                 runner.model.init_weights()
