@@ -85,7 +85,7 @@ VARIANTS = {
     'mae': ('mae', {}, False),
 }
 SWITCHES = ('explicit_masks', 'compile_blocks', 'checkpoint_every', 'residual_in_autocast_dtype')
-TARGETS = {  # the GPU targets of issue 12 (ViT-B/16, 224 px, batch 256, AMP)
+TARGETS = {  # the GPU targets of the speed switches (ViT-B/16, 224 px, batch 256, AMP)
     'config throughput / explicit throughput >= 2.5': ('throughput_vs_explicit', 'config',
                                                       lambda r: r >= 2.5),
     'lowest causal peak memory / explicit <= 0.5': ('memory_vs_explicit', 'lowest',
@@ -348,7 +348,7 @@ def print_table(results, checks, header):
               f"{fmt(r['memory_vs_explicit'], '.2f')} | {r['train_gflop_per_image']:.2f} | "
               f"{r['tflops']:.3f} | {fmt(r['matmul_fraction'], '.1%')} | "
               f"{fmt(r['step_vs_mae'], '.2f')}x | {r['warmup_s']:.1f} |")
-    print('\nGPU targets (issue 12; met or not is judged on CUDA only):')
+    print('\nGPU targets (met or not is judged on CUDA only):')
     for target, check in checks.items():
         met = {None: '', True: ' (met)', False: ' (NOT met)'}[check['met']]
         print(f"  {target}: {fmt(check['ratio'], '.2f')}{met}")
