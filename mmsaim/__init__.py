@@ -2,8 +2,10 @@
 
 Importing ``mmsaim`` applies the stack fixes of :mod:`mmsaim.compat`, makes mmengine read
 local checkpoints with :func:`mmsaim.runner.load_checkpoint_file` (which cannot run code),
-registers the pretraining components in mmpretrain's registries (the generic training hooks
-in mmengine's) and its configs in mmpretrain's model hub (``mmpretrain.list_models('*saim*')``).
+registers the pretraining components, the in-memory datasets and the frozen-feature
+evaluations in mmpretrain's registries (the generic training hooks and the batched collate
+function in mmengine's) and its configs in mmpretrain's model hub
+(``mmpretrain.list_models('*saim*')``).
 The mmdet and mmseg components live in :mod:`mmsaim.det` and :mod:`mmsaim.seg` and are
 imported only when a config asks for them.
 """
