@@ -5,7 +5,9 @@ import sys
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-MMSAIM_MODELS = ('SAIM', 'SAIMViT', 'SAIMQueryDecoder', 'SAIMPixelHead', 'SAIMDataPreprocessor')
+MMSAIM_MODELS = ('SAIM', 'SAIMViT', 'SAIMQueryDecoder', 'SAIMPixelHead', 'SAIMDataPreprocessor',
+                 'BatchCropSelfSupDataPreprocessor', 'BatchCropClsDataPreprocessor',
+                 'FrozenEncoder', 'PrecomputedFeatures')
 
 
 BLOCK_DOWNSTREAM = """

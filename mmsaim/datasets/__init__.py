@@ -1,10 +1,12 @@
-"""Data components: pipeline transforms registered in mmpretrain's ``TRANSFORMS``, and images
-held as tensors (an ImageNet-style split loaded once, crops made on the batch)."""
-from .batch_crops import center_crop, random_resized_crop
-from .image_tensors import ImageTensors, load_image_tensors
+"""Data components: pipeline transforms in mmpretrain's ``TRANSFORMS``, and datasets held in
+memory as one tensor (in mmpretrain's ``DATASETS``): images decoded once, and the features
+of a frozen encoder computed once."""
+from .batched_tensor_dataset import BatchedTensorDataset, batched_collate
+from .encoder_feature_dataset import EncoderFeatureDataset
+from .image_tensor_dataset import ImageTensorDataset, decode_split
 from .transforms import CheckedLoadImageFromFile
 
 __all__ = [
-    'CheckedLoadImageFromFile', 'center_crop', 'random_resized_crop', 'ImageTensors',
-    'load_image_tensors'
+    'BatchedTensorDataset', 'batched_collate', 'CheckedLoadImageFromFile',
+    'EncoderFeatureDataset', 'ImageTensorDataset', 'decode_split'
 ]

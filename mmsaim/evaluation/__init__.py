@@ -1,10 +1,8 @@
-"""Evaluations of a pretrained encoder: frozen features (k-NN, linear probe) and fine-tuning."""
-from .accuracy import top1_accuracy
-from .features import extract_features
-from .finetune import finetune_classifier
-from .knn import knn_classify
-from .linear_probe import linear_probe
+"""Evaluations of a pretrained encoder on frozen features: the encoder as a model whose
+predictions are its features, the k-NN metric, and the backbone of probes trained on
+features computed once (registered in mmpretrain's ``MODELS`` and ``METRICS``)."""
+from .frozen_encoder import FrozenEncoder
+from .knn_accuracy import KNNAccuracy, knn_classify
+from .precomputed_features import PrecomputedFeatures
 
-__all__ = [
-    'extract_features', 'top1_accuracy', 'finetune_classifier', 'knn_classify', 'linear_probe'
-]
+__all__ = ['FrozenEncoder', 'KNNAccuracy', 'knn_classify', 'PrecomputedFeatures']

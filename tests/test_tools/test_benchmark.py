@@ -1,12 +1,12 @@
 """tools/analysis/benchmark.py on CPU: every variant in one process, ratios of measured times."""
 import json
 import os.path as osp
-import sys
 from unittest import mock
 
 import pytest
+from mmengine.config import Config
 
-from tests.helpers.tool_runs import ROOT, import_tool
+from tests.helpers.tool_runs import ROOT, import_tool, tool_error
 
 benchmark = import_tool('analysis/benchmark.py')
 SAME_MODEL = ('compiled', 'explicit', 'checkpoint-all', 'checkpoint-k', 'fused-adamw', 'config')
@@ -14,8 +14,7 @@ TINY = dict(embed_dims=32, num_layers=3, num_heads=2, feedforward_channels=128)
 
 
 def run_benchmark(*args):
-    with mock.patch.object(sys, 'argv', ['benchmark.py', *map(str, args)]):
-        benchmark.main()
+    benchmark.main(benchmark.build_parser().parse_args([str(a) for a in args]))
 
 
 def test_every_variant_on_cpu(tmp_path, capsys, monkeypatch):
@@ -51,5 +50,17 @@ def test_every_variant_on_cpu(tmp_path, capsys, monkeypatch):
 
 
 def test_amp_needs_cuda():
-    with pytest.raises(SystemExit):
-        run_benchmark('--device', 'cpu', '--amp', 'bf16')
+    assert '--amp needs CUDA' in tool_error('analysis/benchmark.py', '--device', 'cpu',
+                                            '--amp', 'bf16')
+
+
+def test_light_variant_is_the_light_row_rule():
+    """ViT-B's light stream by the benchmark rows' rule is the ViT-B light ablation's."""
+    args = mock.Mock(arch='b', img_size=224, patch_size=16, light_dims=None, light_depth=None)
+    config = Config.fromfile(benchmark.CONFIG)
+    neck = benchmark.model_config('light', args, config, {}).neck
+    ablation = Config.fromfile(osp.join(
+        ROOT, 'configs/saim/ablations/'
+        'saim_vit-base-p16_light-dec4-w384_8xb256-amp-coslr-300e_in1k.py')).model.neck
+    assert (neck.embed_dims, neck.num_heads, neck.depth) == (
+        ablation.embed_dims, ablation.num_heads, ablation.depth) == (384, 6, 4)

@@ -1,104 +1,112 @@
-"""tools/analysis/representation_benchmark.py on a toy folder: results per stage, reruns skip
-what is recorded, other settings are refused; every pretraining model of both presets runs."""
+"""tools/analysis/representation_benchmark.py on a toy folder with a tiny preset: every stage
+runs through the Runner, results are recorded per stage, reruns skip what is recorded, other
+settings are refused, and a stopped training run resumes to the uninterrupted run's end."""
 import json
 import os
 import os.path as osp
 
 import pytest
-import torch
-from mmpretrain.registry import MODELS
 
-from tests.helpers.tool_runs import import_tool
+from tests.helpers.tool_runs import import_tool, tool_error
 from tests.helpers.toy_imagenet import write_toy_imagenet
+
+tool = import_tool('analysis/representation_benchmark.py')
 
 
 @pytest.fixture(scope='module')
-def tool():
-    environ = dict(os.environ)
-    module = import_tool('analysis/representation_benchmark.py')
-    os.environ.clear()
-    os.environ.update(environ)  # the tool's OpenMP setting stays out of later subprocesses
-    return module
+def toy(tmp_path_factory):
+    """Enough train images for the linear probe's batch of 256, and a tiny preset."""
+    root = tmp_path_factory.mktemp('benchmark')
+    data = write_toy_imagenet(root / 'toy', train_per_class=130, val_per_class=8, size=(20, 20))
+    preset = root / 'tiny.py'
+    preset.write_text(
+        f"_base_ = ['{tool.preset_file('cpu')}']\n"
+        "vit = dict(arch=dict(embed_dims=48, num_layers=3, num_heads=2, feedforward_channels=96))\n"
+        "crop_size = 16\n"
+        "pretrain = dict(epochs=2, warmup_epochs=1, batch_size=64)\n"
+        "finetune = dict(epochs=1, warmup_epochs=0, batch_size=64)\n"
+        "checkpoint_interval = 100\n")  # the last epoch's only
+    return ['--preset', str(preset), '--data-root', str(data)]
 
 
-@pytest.mark.parametrize('device', ['cpu', 'cuda'])
-def test_every_pretraining_model_trains(tool, device):
-    """The models of both presets (the GPU one too, here on the CPU) give a loss to train."""
-    preset = tool.PRESETS[device]
-    size = preset['crop_size']
-    for method in ('saim', 'saim_raster', 'saim_light', 'igpt', 'mae'):  # random: saim's init
-        model = MODELS.build(tool.pretraining_model(method, preset))
-        data = model.data_preprocessor(dict(inputs=torch.rand(1, 3, size, size) * 255,
-                                            data_samples=None), True)
-        loss = model.loss(data['inputs'], None)['loss']
-        assert torch.isfinite(loss) and loss.requires_grad, method
+def refuse(name):
+    def call(*args, **kwargs):
+        raise AssertionError(f'{name} ran again')
+    return call
 
 
-def test_results_recorded_and_reruns_skip(tool, tmp_path, monkeypatch):
-    data = write_toy_imagenet(tmp_path / 'toy')
+def test_results_recorded_and_reruns_skip(toy, tmp_path, monkeypatch):
     work = tmp_path / 'work'
-    base = ['--device', 'cpu', '--data-root', str(data), '--work-dir', str(work),
-            '--epochs', '1', '--finetune-epochs', '1']
-    results = tool.main(base + ['--methods', 'saim', 'random', '--evaluations', 'knn', 'linear'])
+    base = toy + ['--work-dir', str(work)]
+    results = tool.main(base + ['--methods', 'saim', 'random', '--evaluations', 'knn'])
     with open(work / 'results.json') as f:
         assert json.load(f) == results
     for method in ('saim', 'random'):
         record = results['methods'][method]
         assert osp.isfile(record['pretrain']['checkpoint'])
-        for evaluation in ('knn', 'linear'):
-            assert set(record[evaluation]) >= {'cls', 'patch_mean', 'seconds', 'hardware'}
-            assert 0 <= record[evaluation]['cls'] <= 100
-        assert 'finetune' not in record
-    assert results['methods']['saim']['pretrain']['iters'] == 1
+        assert set(record['knn']) >= {'cls', 'patch_mean', 'seconds', 'hardware'}
+        assert record['knn']['patch_mean'] == 100  # reddish vs bluish: the colour separates
+        assert 'linear' not in record
+    saim = results['methods']['saim']['pretrain']
+    assert saim['iters'] == 2 * 4 and saim['losses'][-1][0] == 8  # 260 images, batch 64
+    assert osp.isfile(work / 'saim' / 'pretrain_saim' / 'epoch_2.pth')  # the Runner's
+    assert results['methods']['random']['pretrain']['epochs'] == 0
     table = (work / 'results.md').read_text()
     assert '| SAIM, stochastic order' in table and '| random init' in table
-
-    def refuse(name):
-        def call(*args, **kwargs):
-            raise AssertionError(f'{name} ran again')
-        return call
+    assert 'k-NN: k = 20, T = 0.07' in table
 
     monkeypatch.setattr(tool.Benchmark, 'pretrain', refuse('pretrain'))
-    monkeypatch.setattr(tool.Benchmark, 'evaluate_frozen', refuse('evaluate_frozen'))
-    assert tool.main(base + ['--methods', 'saim', 'random', '--evaluations', 'knn',
-                             'linear']) == results
+    monkeypatch.setattr(tool.Benchmark, 'evaluate', refuse('evaluate'))
+    assert tool.main(base + ['--methods', 'saim', 'random', '--evaluations', 'knn']) == results
 
-    # A new evaluation runs alone on the published encoder; a method whose checkpoint is gone
-    # is pretrained again before it.
+    # A new evaluation runs alone on a finished row; a row whose published checkpoint is
+    # gone is published again first.
     calls = []
     os.remove(results['methods']['random']['pretrain']['checkpoint'])
     monkeypatch.undo()
-    monkeypatch.setattr(tool.Benchmark, 'evaluate_frozen', refuse('evaluate_frozen'))
-    pretrain = tool.Benchmark.pretrain
+    pretrain, evaluate = tool.Benchmark.pretrain, tool.Benchmark.evaluate
     monkeypatch.setattr(tool.Benchmark, 'pretrain',
                         lambda self, method: calls.append(method) or pretrain(self, method))
-    again = tool.main(base + ['--methods', 'saim', 'random', '--evaluations', 'knn', 'linear',
-                              'finetune'])
-    assert calls == ['random']
-    for method in ('saim', 'random'):
-        assert 0 <= again['methods'][method]['finetune']['top1'] <= 100
-        assert again['methods'][method]['knn'] == results['methods'][method]['knn']
+    monkeypatch.setattr(
+        tool.Benchmark, 'evaluate',
+        lambda self, method, evaluation, checkpoint: calls.append(evaluation) or evaluate(
+            self, method, evaluation, checkpoint))
+    again = tool.main(base + ['--methods', 'random', '--evaluations', 'knn', 'linear'])
+    assert calls == ['random', 'linear']
+    linear = again['methods']['random']['linear']
+    assert linear['cls'] == linear['patch_mean'] == 100
+    assert osp.isfile(work / 'random' / 'eval_linear-cls' / 'epoch_90.pth')
+    assert again['methods']['random']['knn'] == results['methods']['random']['knn']
+    assert again['methods']['saim'] == results['methods']['saim']
 
-    with pytest.raises(SystemExit, match='other settings'):
-        tool.main(base[:-4] + ['--epochs', '2', '--finetune-epochs', '1', '--methods', 'saim'])
+
+def test_fine_tune_and_refusals(toy, tmp_path):
+    work = tmp_path / 'work'
+    results = tool.main(toy + ['--work-dir', str(work), '--methods', 'random',
+                               '--evaluations', 'finetune'])
+    finetune = results['methods']['random']['finetune']
+    assert finetune['top1'] > 75 and finetune['settings'] == '1 epochs, layer decay 0.75'
+    for args, message in (
+        (toy + ['--epochs', '1'], 'other settings'),
+        (toy[:2] + ['--data-root', str(tmp_path)], 'no meta/train.txt'),
+        (['--preset', 'nonexistent'], "preset 'nonexistent': no such file"),
+    ):
+        assert message in tool_error('analysis/representation_benchmark.py', *args,
+                                     '--work-dir', work, '--methods', 'random')
 
 
-def test_stopped_pretraining_continues_bit_for_bit(tool, tmp_path):
-    data = write_toy_imagenet(tmp_path / 'toy')
-    common = ['--device', 'cpu', '--data-root', str(data), '--epochs', '3', '--methods', 'saim',
-              '--evaluations', 'knn']
+def test_stopped_pretraining_resumes_bit_for_bit(toy, tmp_path):
+    common = toy + ['--epochs', '3', '--methods', 'saim', '--evaluations', 'knn']
     whole = tool.main(common + ['--work-dir', str(tmp_path / 'whole')])['methods']['saim']
     parts = common + ['--work-dir', str(tmp_path / 'parts')]
     for epochs_done in (1, 2):  # --stop-after 0: one more epoch per run, then stop
         stopped = tool.main(parts + ['--stop-after', '0'])['methods']['saim']
         assert 'pretrain' not in stopped
-        state = torch.load(tmp_path / 'parts' / 'pretrain_state' / 'saim.pth',
-                           weights_only=False)
-        assert state['epochs_done'] == epochs_done
+        assert (tmp_path / 'parts' / 'saim' / 'pretrain_saim' / f'epoch_{epochs_done}.pth'
+                ).is_file()
     resumed = tool.main(parts)['methods']['saim']
-    assert not osp.exists(tmp_path / 'parts' / 'pretrain_state' / 'saim.pth')
     # The same weights, so the same published file name (its hash) and the same k-NN.
     assert osp.basename(resumed['pretrain']['checkpoint']) == osp.basename(
         whole['pretrain']['checkpoint'])
-    assert resumed['pretrain']['losses'][-1][0] == whole['pretrain']['losses'][-1][0] == 3
+    assert resumed['pretrain']['losses'] == whole['pretrain']['losses']
     assert resumed['knn'] == {**whole['knn'], 'seconds': resumed['knn']['seconds']}

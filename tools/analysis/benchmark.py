@@ -18,9 +18,11 @@ compilation happens here), then ``--steps`` timed ones, of which the median coun
 - ``residual-lowp``: the residual stream in the autocast dtype (only under ``--amp``);
 - ``fused-adamw``: ``fused=True`` AdamW;
 - ``config``: every switch and the optimizer exactly as the config ships them;
-- ``light`` and ``light-config``: a light query stream, ``--light-dims`` wide (default half
-  the encoder's width, the encoder's head width) and ``--light-depth`` deep (default a third
-  of the encoder's depth, evenly spaced), eager and with the config's switches;
+- ``light`` and ``light-config``: the light query stream of the representation benchmark's
+  light row (``configs/saim/benchmarks/imagenette/pretrain_saim-light.py``: half the
+  encoder's width and heads, a third of its depth, evenly spaced), or ``--light-dims`` wide
+  (the encoder's head width) and ``--light-depth`` deep, eager and with the config's
+  switches;
 - ``mae``: mmpretrain's MAE (``MAE``, ``MAEViT`` with the same encoder, mask ratio 0.75,
   ``MAEPretrainDecoder`` 512 wide and 8 deep, ``MAEPretrainHead``: mmpretrain's own ViT-B
   recipe), eager, the same optimizer as ``causal``.
@@ -32,7 +34,6 @@ the timed steps and the rate of a bf16 matrix product (8192^3) in the same run, 
 each variant's achieved FLOP rate as a fraction of it. It prints a markdown table with the
 ratios and the GPU targets, and writes everything as JSON.
 """
-import argparse
 import copy
 import datetime
 import gc
@@ -42,6 +43,7 @@ import os
 import os.path as osp
 import statistics
 import sys
+import tempfile
 import time
 import traceback
 
@@ -53,11 +55,13 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
-import mmsaim  # noqa: F401  (registrations)
+from mmsaim.cli import run_tool, tool_parser
 from mmsaim.models.backbones import SAIMViT
+from mmsaim.models.utils import BlockRunner
 from mmsaim.paths import REPO_ROOT
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
+from benchmark_presets import derived_preset, load_config, preset_file  # noqa: E402
 from get_flops import count, pretraining_loss  # noqa: E402
 from hardware import hardware_name  # noqa: E402
 
@@ -80,7 +84,7 @@ VARIANTS = {
     'mae': ('mae', {}, False),
 }
 SWITCHES = ('explicit_masks', 'compile_blocks', 'checkpoint_every', 'residual_in_autocast_dtype')
-TARGETS = {  # the GPU targets of issue 12 (ViT-B/16, 224 px, batch 256, AMP)
+TARGETS = {  # the GPU targets of the speed switches (ViT-B/16, 224 px, batch 256, AMP)
     'config throughput / explicit throughput >= 2.5': ('throughput_vs_explicit', 'config',
                                                       lambda r: r >= 2.5),
     'lowest causal peak memory / explicit <= 0.5': ('memory_vs_explicit', 'lowest',
@@ -91,8 +95,8 @@ TARGETS = {  # the GPU targets of issue 12 (ViT-B/16, 224 px, batch 256, AMP)
 }
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def build_parser():
+    parser = tool_parser(__doc__)
     parser.add_argument('--arch', default='b', choices=['t', 's', 'b', 'l'])
     parser.add_argument('--img-size', type=int, default=224)
     parser.add_argument('--patch-size', type=int, default=16)
@@ -115,14 +119,19 @@ def parse_args():
     parser.add_argument('--config', default=CONFIG,
                         help='ImageNet config whose model, switches and optimizer are used')
     parser.add_argument('--out', default=osp.join(REPO_ROOT, 'work_dirs/benchmark.json'))
-    args = parser.parse_args()
+    return parser
+
+
+def check_args(args):
+    """``args`` with the autocast default filled in; ValueError for settings that cannot
+    run."""
     device = torch.device(args.device)
     if args.amp is None:
         args.amp = 'fp16' if device.type == 'cuda' else 'none'
     if args.warmup < 1 or args.steps < 1:
-        parser.error('--warmup and --steps must be at least 1')
+        raise ValueError('--warmup and --steps must be at least 1')
     if args.amp != 'none' and device.type != 'cuda':
-        parser.error("--amp needs CUDA (mmengine's AmpOptimWrapper); use --amp none")
+        raise ValueError("--amp needs CUDA (mmengine's AmpOptimWrapper); use --amp none")
     return args
 
 
@@ -131,6 +140,24 @@ def encoder_settings(arch):
     return dict(embed_dims=settings['embed_dims'], num_layers=settings['num_layers'],
                 num_heads=settings['num_heads'],
                 feedforward_channels=settings['feedforward_channels'])
+
+
+def light_query_stream(arch, args):
+    """The light query stream of the benchmark's light row (half the encoder's width and
+    heads, a third of its depth: the rule of ``pretrain_saim-light.py``) for this encoder,
+    with ``--light-dims`` / ``--light-depth`` in its place where given."""
+    with tempfile.TemporaryDirectory() as tmp:
+        preset = derived_preset(preset_file('cpu'), osp.join(tmp, 'preset.py'),
+                                vit=dict(arch=arch, patch_size=args.patch_size),
+                                crop_size=args.img_size)
+        neck = load_config('pretrain_saim-light.py', preset).model.neck
+    stream = dict(embed_dims=neck.embed_dims, num_heads=neck.num_heads, depth=neck.depth)
+    if args.light_dims:
+        head_dims = arch['embed_dims'] // arch['num_heads']
+        stream.update(embed_dims=args.light_dims, num_heads=max(1, args.light_dims // head_dims))
+    if args.light_depth:
+        stream.update(depth=args.light_depth)
+    return stream
 
 
 def model_config(kind, args, config, switches):
@@ -147,19 +174,14 @@ def model_config(kind, args, config, switches):
         return cfg
     cfg = copy.deepcopy(config.model)
     cfg.backbone.update(arch=arch, img_size=size, patch_size=patch)
-    depth = arch['num_layers']
-    cfg.neck.update(depth=depth, attach_to=None)
+    cfg.neck.update(depth=arch['num_layers'], attach_to=None)
     if kind == 'light':
-        dims = args.light_dims or arch['embed_dims'] // 2
-        head_dims = arch['embed_dims'] // arch['num_heads']
-        cfg.neck.update(embed_dims=dims, num_heads=max(1, dims // head_dims),
-                        depth=args.light_depth or max(1, depth // 3))
+        cfg.neck.update(light_query_stream(arch, args))
     for key in SWITCHES:
         cfg[key] = switches.get(key, False if key != 'checkpoint_every' else 0)
-    if cfg.compile_blocks:
-        compile_cfg = dict(dynamic=False) if cfg.compile_blocks is True else dict(
-            cfg.compile_blocks)
-        cfg.compile_blocks = dict(compile_cfg, backend=args.compile_backend)
+    if cfg.compile_blocks:  # the model's own compile arguments, on the chosen backend
+        cfg.compile_blocks = dict(BlockRunner(cfg.compile_blocks).compile_cfg,
+                                  backend=args.compile_backend)
     return cfg
 
 
@@ -330,14 +352,14 @@ def print_table(results, checks, header):
               f"{fmt(r['memory_vs_explicit'], '.2f')} | {r['train_gflop_per_image']:.2f} | "
               f"{r['tflops']:.3f} | {fmt(r['matmul_fraction'], '.1%')} | "
               f"{fmt(r['step_vs_mae'], '.2f')}x | {r['warmup_s']:.1f} |")
-    print('\nGPU targets (issue 12; met or not is judged on CUDA only):')
+    print('\nGPU targets (met or not is judged on CUDA only):')
     for target, check in checks.items():
         met = {None: '', True: ' (met)', False: ' (NOT met)'}[check['met']]
         print(f"  {target}: {fmt(check['ratio'], '.2f')}{met}")
 
 
-def main():
-    args = parse_args()
+def main(args):
+    args = check_args(args)
     device = torch.device(args.device)
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # no per-parameter reports
     config = Config.fromfile(args.config)
@@ -371,4 +393,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(build_parser(), main)

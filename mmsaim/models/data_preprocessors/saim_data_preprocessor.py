@@ -4,20 +4,24 @@ from mmpretrain.models import SelfSupDataPreprocessor
 from mmpretrain.registry import MODELS
 
 from ..utils import check_divisible
+from .batch_crop import BatchCropMixin
 
 
 @MODELS.register_module()
-class SAIMDataPreprocessor(SelfSupDataPreprocessor):
+class SAIMDataPreprocessor(BatchCropMixin, SelfSupDataPreprocessor):
     """mmpretrain's ``SelfSupDataPreprocessor`` for SAIM's single view, checked for patches.
 
-    Normalizes (and optionally converts BGR to RGB) the batch, then makes sure it is one
-    (B, C, H, W) tensor whose H and W are multiples of ``patch_size``, raising an error that
-    names the fix otherwise (SAIM predicts every patch, so a partial patch cannot be padded).
-    A zero in ``std`` is refused when the preprocessor is built.
+    Crops the batch if ``batch_crop`` is given, normalizes (and optionally converts BGR to
+    RGB) it, then makes sure it is one (B, C, H, W) tensor whose H and W are multiples of
+    ``patch_size``, raising an error that names the fix otherwise (SAIM predicts every patch,
+    so a partial patch cannot be padded). A zero in ``std`` is refused when the preprocessor
+    is built.
 
     Args:
         patch_size (int): the backbone's patch size. Defaults to 16.
         mean, std, to_rgb: as ``SelfSupDataPreprocessor``.
+        batch_crop (dict, optional): random resized crops of the batch on its device
+            (:class:`BatchCropMixin`); None (default) crops nothing.
     """
 
     def __init__(self,

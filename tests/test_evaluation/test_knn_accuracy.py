@@ -1,10 +1,15 @@
 """k-NN on toy features: separating features give 100%, label-free ones do not; the votes are
-weighted by exp(cosine / temperature)."""
+weighted by exp(cosine / temperature); the metric takes its bank from the train split."""
 import pytest
 import torch
 
-from mmsaim.evaluation import knn_classify, top1_accuracy
+from mmsaim.evaluation import KNNAccuracy, knn_classify
 from tests.helpers.toy_features import check_known_answer, toy_features
+
+
+def samples(feats, labels, split):
+    return [dict(features=dict(cls=f, doubled=2 * f), gt_label=torch.tensor([int(label)]),
+                 split=split) for f, label in zip(feats, labels)]
 
 
 @pytest.mark.parametrize('separating', [True, False], ids=['separating', 'random'])
@@ -12,9 +17,25 @@ def test_knn_accuracy_on_toy_features(separating):
     train_feats, train_labels, test_feats, test_labels = toy_features(separating, dims=4)
     train_feats[:, 0] *= 4  # the class direction dominates the cosine
     test_feats[:, 0] *= 4
-    scores = knn_classify(train_feats, train_labels, test_feats, num_classes=2, k=20)
-    assert scores.shape == (40, 2)
-    check_known_answer(top1_accuracy(scores, test_labels), separating)
+    metric = KNNAccuracy(k=20)
+    metric.dataset_meta = dict(classes=['a', 'b'])
+    # Bank and queries come mixed, as batches of a dataset that joins both splits.
+    batch = samples(test_feats[:20], test_labels[:20], 'val') + samples(
+        train_feats, train_labels, 'train') + samples(test_feats[20:], test_labels[20:], 'val')
+    metric.process(None, batch[:50])
+    metric.process(None, batch[50:])
+    accuracy = metric.evaluate(len(batch))
+    assert set(accuracy) == {'knn/cls', 'knn/doubled'}
+    assert accuracy['knn/cls'] == accuracy['knn/doubled']  # cosine ignores the scale
+    check_known_answer(accuracy['knn/cls'], separating)
+
+
+def test_needs_a_bank_and_queries():
+    metric = KNNAccuracy()
+    train_feats, train_labels, _, _ = toy_features(True)
+    metric.process(None, samples(train_feats, train_labels, 'train'))
+    with pytest.raises(ValueError, match="'train' split"):
+        metric.evaluate(len(train_feats))
 
 
 def test_votes_are_temperature_weighted():
