@@ -9,33 +9,12 @@ import textwrap
 
 import pytest
 import torch
-import torch.nn as nn
 from mmengine.hooks import Hook
-from mmengine.model import BaseModel
 from mmengine.runner import Runner
 
 from mmsaim.runner import CheckpointError, SafeRunner, WorkDirInUseError
 from tests.helpers.crafted_checkpoints import write_payload
-
-
-class _Regression(BaseModel):
-
-    def __init__(self):
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs, targets, mode='loss'):
-        return dict(loss=((self.linear(inputs) - targets)**2).mean())
-
-
-class _Points(torch.utils.data.Dataset):
-
-    def __len__(self):
-        return 8
-
-    def __getitem__(self, i):
-        g = torch.Generator().manual_seed(i)
-        return dict(inputs=torch.randn(2, generator=g), targets=torch.randn(1, generator=g))
+from tests.helpers.toy_regression import Points, Regression
 
 
 class _RecordLr(Hook):
@@ -50,8 +29,8 @@ class _RecordLr(Hook):
 
 def _runner(work_dir, max_epochs, runner_class=SafeRunner, **kwargs):
     return runner_class(
-        model=_Regression(), work_dir=str(work_dir),
-        train_dataloader=dict(dataset=_Points(), batch_size=4,
+        model=Regression(), work_dir=str(work_dir),
+        train_dataloader=dict(dataset=Points(), batch_size=4,
                               sampler=dict(type='DefaultSampler', shuffle=True),
                               collate_fn=dict(type='default_collate')),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
