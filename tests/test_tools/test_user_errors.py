@@ -1,6 +1,9 @@
 """Every mistake a user can make with a tool ends it with one line that names the problem
 and the fix (exit status 2, no traceback), and no crafted checkpoint does anything through
 any entry point: no side effect, no crash, one line."""
+import ast
+import glob
+import os
 import os.path as osp
 
 import numpy as np
@@ -12,7 +15,8 @@ from mmsaim.apis import init_model
 from mmsaim.runner import CheckpointError
 from tests.helpers.crafted_checkpoints import PAYLOADS, write_payload
 from tests.helpers.models import build_tiny_saim
-from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, SMALL_LOADER, tool_error, write_images
+from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, run_tool_in_process,
+                                     tool_error, write_images)
 
 DEMO = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py')
 PIXEL = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8-pixel-target_1xb32-coslr-12e_demo-64px.py')
@@ -192,3 +196,19 @@ def test_crafted_checkpoint_through_the_apis(tmp_path, payload):
             with pytest.raises(CheckpointError, match=f'Refusing to load {ckpt}'):
                 attempt()
     assert not (tmp_path / 'pwned').exists()
+
+
+TOOLS = sorted(os.path.relpath(path, osp.join(ROOT, 'tools'))
+               for path in glob.glob(osp.join(ROOT, 'tools', '**', '*.py'), recursive=True)
+               if not path.endswith(('hardware.py', 'benchmark_presets.py')))
+
+
+@pytest.mark.parametrize('tool', TOOLS)
+def test_help_shows_the_whole_docstring(tool, capsys):
+    """--help prints the tool's docstring with its usage examples, not its first line only."""
+    with pytest.raises(SystemExit) as stopped:
+        run_tool_in_process(tool, '--help')
+    assert stopped.value.code == 0
+    printed = ' '.join(capsys.readouterr().out.split())
+    docstring = ast.get_docstring(ast.parse(open(osp.join(ROOT, 'tools', tool)).read()))
+    assert len(docstring.splitlines()) > 3 and ' '.join(docstring.split()) in printed
