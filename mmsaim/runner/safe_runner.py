@@ -12,8 +12,8 @@ from mmengine.dist import is_distributed
 from mmengine.optim import _ParamScheduler
 from mmengine.registry import RUNNERS
 from mmengine.runner import EpochBasedTrainLoop, Runner
-from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 from mmengine.model import is_model_wrapper
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
 from .checkpoint import (CheckpointError, checkpoint_files, find_resumable_checkpoint,
                          load_checkpoint_file)
@@ -53,8 +53,10 @@ class SafeRunner(Runner):
       :func:`mmsaim.runner.load_checkpoint_file` (tensors, numbers, strings, numeric NumPy
       arrays; anything else is refused with its key), and never evaluate the config text
       a checkpoint carries (mmengine's ``resume`` executes ``meta['config']`` as Python to
-      read one mmcv 1.x setting). A resumed parameter-scheduler state may only hold the
-      entries the config's schedulers have; ``meta.epoch`` and ``meta.iter`` must be ints.
+      read one mmcv 1.x setting). Saved parameter-scheduler states are loaded only when
+      they plan what the config's schedulers plan (mmengine loads them with
+      ``__dict__.update``); a resumed checkpoint needs ``meta`` with integer ``epoch`` and
+      ``iter`` and a ``message_hub``, and any checkpoint some of the model's weights.
     - Training into a work dir that holds ``epoch_*`` / ``iter_*`` checkpoints stops with a
       :class:`WorkDirInUseError` unless the run resumes, instead of writing over them.
     - Resuming with a schedule other than the checkpoint's (e.g. a larger
@@ -69,6 +71,8 @@ class SafeRunner(Runner):
     Configs select it with ``runner_type = 'SafeRunner'``; every OpenMMLab ``train.py``
     builds a config's ``runner_type`` from the ``RUNNERS`` registry.
     """
+    _planned_schedule = None  # the config's schedulers' states, while resuming
+    _old_schedule = None  # the checkpoint's, when the config plans another schedule
 
     @property
     def _cpu_distributed(self) -> bool:
@@ -165,9 +169,6 @@ class SafeRunner(Runner):
             # mmengine would load the saved states into the config's schedulers as they
             # are (their __dict__ updated with whatever the file holds); they stay fresh.
             self._old_schedule = checkpoint.pop('param_schedulers', [])
-
-    _planned_schedule = None  # the config's schedulers' states, while resuming
-    _old_schedule = None  # the checkpoint's, when the config plans another schedule
 
     def _schedulers(self) -> List[_ParamScheduler]:
         live = self.param_schedulers or []
