@@ -3,7 +3,6 @@ from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
@@ -14,41 +13,40 @@ class AttentivePooling(BaseModule):
 
     The read-out of an attentive probe (as AIM, El-Nouby et al. 2024, evaluates
     autoregressive encoders): where a linear probe reads one fixed summary of the tokens
-    (``cls``, or their mean), the probe learns where to look. Per image::
+    (``cls``, or their mean), the probe learns where to look. Per image, with the query
+    ``q`` (D, ) and the key and value projections split into ``num_heads`` heads of width
+    d = D / heads::
 
-        x = BatchNorm(tokens)                           # per channel, no affine
-        k, v = x W_k, x W_v                             # (N, D) each
-        pooled = concat_h softmax(q_h k_h^T / sqrt(d)) v_h
+        x = BatchNorm(tokens)                                   # per channel, no affine
+        pooled_h = softmax(q_h (x W_k,h)^T / sqrt(d)) (x W_v,h)   # (d, ) per head
+        pooled = concat_h pooled_h                               # (D, )
 
-    with one learned query ``q`` (D, ) split into ``num_heads`` heads of width d. There is
-    no query projection (the query itself is learned) and no output projection (a linear
-    classifier follows: mmpretrain's ``LinearClsHead`` in an ``ImageClassifier``, whose
-    backbone is ``PrecomputedFeatures`` over an ``EncoderFeatureDataset`` of
-    ``'patches'``).
+    There is no query projection (the query itself is learned), no output projection (a
+    linear classifier follows: mmpretrain's ``LinearClsHead`` in an ``ImageClassifier``,
+    whose backbone is ``PrecomputedFeatures`` over an ``EncoderFeatureDataset`` of
+    ``'patches'``) and no biases (a key bias would not move the softmax; a value bias is
+    the classifier's). It is computed exactly, but without projecting every token: the
+    scores are ``x (W_k,h^T q_h)`` and the values are projected after the softmax-weighted
+    sum, so a step costs O(N D) per head instead of O(N D^2).
 
     Args:
         in_channels (int): the token width D.
         num_heads (int): Defaults to 1.
-        qkv_bias (bool): biases of the key and value projections. Defaults to False.
         init_cfg (dict, optional): Defaults to None.
 
     Shapes: ((B, N, D), ) -> ((B, D), ).
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_heads: int = 1,
-                 qkv_bias: bool = False,
-                 init_cfg: Optional[dict] = None):
+    def __init__(self, in_channels: int, num_heads: int = 1, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if in_channels % num_heads:
             raise ValueError(f'AttentivePooling: num_heads={num_heads} does not divide '
                              f'in_channels={in_channels}')
         self.num_heads = num_heads
         self.norm = nn.BatchNorm1d(in_channels, affine=False, eps=1e-6)
-        self.key = nn.Linear(in_channels, in_channels, bias=qkv_bias)
-        self.value = nn.Linear(in_channels, in_channels, bias=qkv_bias)
-        self.query = nn.Parameter(torch.zeros(1, 1, in_channels))
+        self.key = nn.Linear(in_channels, in_channels, bias=False)
+        self.value = nn.Linear(in_channels, in_channels, bias=False)
+        self.query = nn.Parameter(torch.zeros(in_channels))
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -58,11 +56,12 @@ class AttentivePooling(BaseModule):
     def forward(self, inputs: Tuple[torch.Tensor]) -> Tuple[torch.Tensor]:
         tokens = inputs[-1]
         B, N, D = tokens.shape
+        heads, width = self.num_heads, D // self.num_heads
         x = self.norm(tokens.transpose(1, 2)).transpose(1, 2)
-
-        def heads(t: torch.Tensor) -> torch.Tensor:  # (B, L, D) -> (B, heads, L, D / heads)
-            return t.reshape(t.shape[0], t.shape[1], self.num_heads, -1).transpose(1, 2)
-
-        pooled = F.scaled_dot_product_attention(
-            heads(self.query.expand(B, -1, -1)), heads(self.key(x)), heads(self.value(x)))
-        return (pooled.transpose(1, 2).reshape(B, D), )
+        # q_h . (W_k,h x) = (W_k,h^T q_h) . x: the query of each head in token space (H, D).
+        query = torch.einsum('hd,hdc->hc', self.query.view(heads, width),
+                             self.key.weight.view(heads, width, D)) * width**-0.5
+        weights = (x @ query.T).softmax(dim=1)  # (B, N, H), over the tokens
+        mixed = torch.einsum('bnh,bnc->bhc', weights, x)  # (B, H, D)
+        pooled = torch.einsum('bhc,hdc->bhd', mixed, self.value.weight.view(heads, width, D))
+        return (pooled.reshape(B, D), )

@@ -51,12 +51,29 @@ class MeanPooling(nn.Module):
         return (inputs[-1].mean(dim=1), )
 
 
-def test_shapes_and_registration():
+def test_is_multihead_cross_attention_of_one_query():
+    """The same as projecting every token to keys and values and attending with the query
+    (scaled_dot_product_attention), in value and in gradient."""
     pooling = MODELS.build(dict(type='AttentivePooling', in_channels=12, num_heads=3))
     pooling.init_weights()
-    (pooled, ) = pooling((torch.randn(5, 7, 12), ))
-    assert pooled.shape == (5, 12)
     assert sum(p.numel() for p in pooling.parameters()) == 12 + 2 * 12 * 12  # query, k, v
+    tokens = torch.randn(5, 7, 12)
+    (pooled, ) = pooling((tokens, ))
+    assert pooled.shape == (5, 12)
+
+    def heads(t):  # (B, L, 12) -> (B, 3, L, 4)
+        return t.reshape(t.shape[0], t.shape[1], 3, 4).transpose(1, 2)
+
+    x = nn.functional.batch_norm(tokens.transpose(1, 2), None, None, training=True,
+                                 eps=1e-6).transpose(1, 2)
+    expected = nn.functional.scaled_dot_product_attention(
+        heads(pooling.query.expand(5, 1, 12)), heads(pooling.key(x)), heads(pooling.value(x)))
+    expected = expected.transpose(1, 2).reshape(5, 12)
+    torch.testing.assert_close(pooled, expected)
+    grads = torch.autograd.grad(pooled.square().sum(), list(pooling.parameters()))
+    expected_grads = torch.autograd.grad(expected.square().sum(), list(pooling.parameters()))
+    for grad, expected_grad in zip(grads, expected_grads):
+        torch.testing.assert_close(grad, expected_grad)
     with pytest.raises(ValueError, match='does not divide'):
         AttentivePooling(in_channels=12, num_heads=5)
 
