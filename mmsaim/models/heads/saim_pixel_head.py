@@ -57,6 +57,9 @@ class SAIMPixelHead(BaseModule):
             nn.Linear(hidden_dims, patch_size**2 * in_channels))
         self.blur = None if blur is None else GaussianBlur(channels=in_channels, **blur)
         self.loss_module = MODELS.build(loss)
+        if not hasattr(self.loss_module, 'penalty'):
+            raise ValueError(f'SAIMPixelHead: loss {loss.get("type")!r} gives no per-value '
+                             "`penalty`; use mmpretrain's PixelReconstructionLoss (L2 or L1)")
 
     def init_weights(self) -> None:
         super().init_weights()

@@ -84,3 +84,8 @@ def test_patch_losses_average_to_the_loss():
     expected = ((head.predict(feats) - head.construct_target(images))**2).mean(-1)
     torch.testing.assert_close(losses, expected)
     assert torch.equal(losses.mean(), head.loss(feats, images))
+
+
+def test_loss_must_give_a_per_value_penalty():
+    with pytest.raises(ValueError, match='PixelReconstructionLoss'):
+        SAIMPixelHead(embed_dims=16, patch_size=4, loss=dict(type='CrossEntropyLoss'))
