@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 
 MMSAIM_MODELS = ('SAIM', 'SAIMViT', 'SAIMQueryDecoder', 'SAIMPixelHead', 'SAIMDataPreprocessor',
                  'BatchCropSelfSupDataPreprocessor', 'BatchCropClsDataPreprocessor',
-                 'FrozenEncoder', 'PrecomputedFeatures')
+                 'FrozenEncoder', 'PrecomputedFeatures', 'AttentivePooling')
 
 
 BLOCK_DOWNSTREAM = """

@@ -17,8 +17,9 @@ class BatchedTensorDataset(Dataset):
     :func:`batched_collate` passes that batch on. Use ``num_workers=0``: the data is
     already in memory.
 
-    Each data sample holds the ``gt_label`` and, as metainfo, the ``split`` the sample came
-    from (a dataset may join several splits, e.g. a k-NN bank and its queries).
+    Each data sample holds the ``gt_label`` and, as metainfo, its index ``sample_idx`` (as
+    mmpretrain's ``PackInputs`` gives it) and the ``split`` the sample came from (a dataset
+    may join several splits, e.g. a k-NN bank and its queries).
 
     Args:
         inputs (Tensor): (N, ...) samples.
@@ -55,7 +56,8 @@ class BatchedTensorDataset(Dataset):
         if not self.with_label:
             return None
         return [
-            DataSample(metainfo=dict(split=self.splits[i])).set_gt_label(self.labels[i])
+            DataSample(metainfo=dict(sample_idx=i, split=self.splits[i])).set_gt_label(
+                self.labels[i])
             for i in indices
         ]
 

@@ -10,21 +10,22 @@ class EncoderFeatureDataset(BatchedTensorDataset):
     """The features of a frozen encoder over an image dataset, computed when it is built.
 
     A probe trained on frozen features (a linear probe: mmpretrain's ``ClsBatchNormNeck`` and
-    ``LinearClsHead``) sees the same features every epoch, so they are computed once here,
-    on the images' device, instead of once per epoch; the classifier then reads them through
-    the ``PrecomputedFeatures`` backbone.
+    ``LinearClsHead``; an attentive probe: ``AttentivePooling``) sees the same features
+    every epoch, so they are computed once here, on the images' device, instead of once per
+    epoch; the classifier then reads them through the ``PrecomputedFeatures`` backbone.
 
     Args:
         images (dict): a :class:`BatchedTensorDataset` of images, e.g.
             ``ImageTensorDataset``.
-        encoder (dict): a model whose ``mode='tensor'`` forward gives a dict of (B, D)
+        encoder (dict): a model whose ``mode='tensor'`` forward gives a dict of batched
             features, e.g. ``FrozenEncoder`` (its backbone's ``Pretrained`` init_cfg names
             the checkpoint to evaluate).
-        feature (str): which of them, e.g. ``'cls'`` or ``'patch_mean'``.
+        feature (str): which of them, e.g. ``'cls'`` or ``'patch_mean'`` (D, ), or
+            ``'patches'`` (N, D) for an attentive probe.
         batch_size (int): images per encoder pass. Defaults to 256.
 
-    Items: ``inputs`` (D, ) float32 on the images' device, ``data_samples`` those of
-    ``images``.
+    Items: ``inputs``, the feature of one image (e.g. (D, ) or (N, D)) in float32 on the
+    images' device, ``data_samples`` those of ``images``.
     """
 
     def __init__(self, images: dict, encoder: dict, feature: str, batch_size: int = 256):

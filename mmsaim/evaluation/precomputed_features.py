@@ -11,10 +11,11 @@ class PrecomputedFeatures(BaseBackbone):
     """Passes features on, as a backbone's one-stage output.
 
     With ``EncoderFeatureDataset``, mmpretrain's ``ImageClassifier`` trains its neck and
-    head (a linear probe: ``ClsBatchNormNeck`` and ``LinearClsHead``) on the features of a
-    frozen encoder, computed once, instead of running the encoder every epoch.
+    head (a linear probe: ``ClsBatchNormNeck`` and ``LinearClsHead``; an attentive probe:
+    ``AttentivePooling`` and ``LinearClsHead``) on the features of a frozen encoder,
+    computed once, instead of running the encoder every epoch.
 
-    Shapes: (B, D) -> ((B, D), ).
+    Shapes: (B, ...) -> ((B, ...), ), e.g. (B, D) pooled features or (B, N, D) tokens.
     """
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:

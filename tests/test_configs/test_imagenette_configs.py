@@ -1,6 +1,8 @@
-"""The Imagenette representation benchmark as configs: every row pretrains under both presets,
-the rows differ only where the table says they do, the evaluations are mmpretrain's recipes,
-a preset is a small file, and tools/train.py trains a row."""
+"""The Imagenette representation benchmark as configs: every row pretrains under every preset,
+the rows differ only where the table says they do, the evaluations are mmpretrain's recipes
+(and the attentive probe, the k-NN of every block and the any-order loss read the encoders
+they should), the 48 px preset differs from the CPU one in the crops only, and tools/train.py
+and tools/test.py run them."""
 import glob
 import json
 import os.path as osp
@@ -10,6 +12,7 @@ import torch
 from mmpretrain.registry import MODELS
 
 from mmsaim.apis import publish_checkpoint
+from mmsaim.datasets import ImageTensorDataset
 from tests.helpers.models import build_tiny_saim
 from tests.helpers.tool_runs import import_tool, run_python
 from tests.helpers.toy_imagenet import write_toy_imagenet
@@ -18,20 +21,24 @@ presets = import_tool('analysis/benchmark_presets.py')
 CONFIGS, PRESETS = presets.CONFIG_DIR, presets.PRESET_DIR
 ROWS = ['pretrain_saim.py', 'pretrain_saim-raster.py', 'pretrain_saim-light.py',
         'pretrain_vit-igpt.py', 'pretrain_mae.py']
+EVALUATIONS = ['eval_knn.py', 'eval_linear-cls.py', 'eval_linear-patch-mean.py',
+               'eval_attentive.py', 'eval_knn-blocks.py', 'eval_any-order.py',
+               'eval_finetune.py']
 
 
-def load(config, preset='cpu'):
-    """``config`` read under a preset (a name in _base_/presets or a file)."""
-    return presets.load_config(config, presets.preset_file(str(preset)))
+def load(config, preset='cpu', row=None):
+    """``config`` read under a preset (a name in _base_/presets or a file), and for
+    eval_any-order.py a row's pretraining config."""
+    return presets.load_config(config, presets.preset_file(str(preset)), row)
 
 
 def test_every_config_is_listed():
     found = sorted(osp.basename(p) for p in glob.glob(osp.join(CONFIGS, '*.py')))
-    assert found == sorted(ROWS + ['eval_knn.py', 'eval_linear-cls.py',
-                                   'eval_linear-patch-mean.py', 'eval_finetune.py'])
+    assert found == sorted(ROWS + EVALUATIONS)
+    assert presets.preset_names() == ['cpu', 'cpu-48px', 'cuda']
 
 
-@pytest.mark.parametrize('preset', ['cpu', 'cuda'])
+@pytest.mark.parametrize('preset', ['cpu', 'cpu-48px', 'cuda'])
 @pytest.mark.parametrize('row', ROWS)
 def test_every_row_takes_a_loss_step_on_stored_images(row, preset):
     """The models of both presets (the GPU one too, here on the CPU) crop the stored images
@@ -94,12 +101,17 @@ def test_rows_differ_only_in_the_model():
         assert mae.data_preprocessor[key] == saim.model.data_preprocessor[key]
 
 
-def test_a_preset_is_a_small_file(tmp_path):
-    preset = tmp_path / 'cpu-48px.py'
-    preset.write_text(f"_base_ = ['{PRESETS}/cpu.py']\ncrop_size = 48\n")
-    cfg = load('pretrain_saim.py', preset)
+def test_48px_preset_is_the_cpu_preset_with_36_patches():
+    cpu = presets.read_preset(presets.preset_file('cpu'))
+    assert presets.read_preset(presets.preset_file('cpu-48px')) == dict(cpu, crop_size=48)
+    cfg = load('pretrain_saim.py', 'cpu-48px')
     assert cfg.model.backbone.img_size == 48 and cfg.train_dataloader.dataset.image_size == 54
-    assert load('eval_knn.py', preset).model.backbone.img_size == 48  # 36 patches everywhere
+    model = MODELS.build(cfg.model)
+    assert model.backbone.patch_resolution == (6, 6)  # 36 patches
+    for config in EVALUATIONS:  # every evaluation reads the same encoder on 48 px crops
+        encoder = load(config, 'cpu-48px').model.get('backbone', {})
+        if encoder.get('type') != 'PrecomputedFeatures':
+            assert encoder.img_size == 48, config
 
 
 def test_evaluations_are_mmpretrain_recipes():
@@ -127,6 +139,47 @@ def test_evaluations_are_mmpretrain_recipes():
     assert (finetune.train_cfg.max_epochs, finetune.train_dataloader.batch_size) == (15, 128)
     for cfg in (knn, linear, finetune):
         MODELS.build(cfg.model)
+
+
+def test_attentive_probe_and_knn_of_every_block():
+    knn, linear = load('eval_knn.py'), load('eval_linear-cls.py')
+    attentive = load('eval_attentive.py')
+    for loader in ('train_dataloader', 'val_dataloader'):
+        dataset = attentive[loader].dataset
+        assert dataset.feature == 'patches'
+        assert dataset.encoder == dict(knn.model, features=['patches'])  # the last block's
+        assert dataset.images == linear[loader].dataset.images
+    assert attentive.model.neck == dict(type='AttentivePooling', in_channels=192, num_heads=3)
+    assert attentive.model.head == linear.model.head
+    assert attentive.optim_wrapper.optimizer == dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
+                                                     weight_decay=0.05)
+    assert attentive.train_cfg == linear.train_cfg  # 90 epochs, validated at the end
+    assert attentive.train_dataloader.batch_size == 256
+    probe = MODELS.build(attentive.model)
+    probe.init_weights()
+    logits = probe(torch.randn(4, 16, 192), mode='tensor')  # 16 patch tokens per image
+    assert logits.shape == (4, 10)
+
+    blocks = load('eval_knn-blocks.py')
+    assert blocks.test_evaluator == knn.test_evaluator
+    assert blocks.test_dataloader == knn.test_dataloader
+    assert blocks.model.features == ['patch_mean']
+    assert blocks.model.backbone == dict(knn.model.backbone, out_indices=[0, 1, 2, 3, 4, 5],
+                                         final_norm=False)
+    features = MODELS.build(blocks.model).eval()(torch.rand(2, 3, 32, 32))
+    assert sorted(features) == [f'patch_mean/block_{k}' for k in range(1, 7)]
+
+
+@pytest.mark.parametrize('row', ['pretrain_saim.py', 'pretrain_saim-raster.py',
+                                 'pretrain_saim-light.py', 'pretrain_vit-igpt.py'])
+def test_any_order_evaluates_the_rows_own_model(row):
+    cfg = load('eval_any-order.py', row=row)
+    assert cfg.model == load(row).model
+    assert cfg.test_dataloader.dataset.split == 'val'
+    assert cfg.test_dataloader.sampler.shuffle is False
+    assert cfg.test_evaluator == dict(type='PredictionStepLoss')
+    assert cfg.train_cfg is None and cfg.train_dataloader is None
+    assert load('eval_any-order.py').model == load('pretrain_saim.py').model
 
 
 @pytest.fixture
@@ -161,3 +214,28 @@ def test_test_tool_scores_a_published_encoder_by_knn(tmp_path, tiny):
     metrics = json.loads((tmp_path / 'knn.json').read_text())
     assert set(metrics) == {'knn/cls', 'knn/patch_mean'}
     assert metrics['knn/patch_mean'] == 100.  # red and blue images: the mean patch tells them
+
+
+def test_test_tool_scores_a_row_in_any_order(tmp_path, tiny):
+    """tools/test.py gives the raster-order loss of a published ViT-iGPT model on the val
+    images: the training loss of that model on their center crops."""
+    data, env = tiny
+    cfg = presets.load_config('pretrain_vit-igpt.py', env['SAIM_BENCHMARK_PRESET'])
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    checkpoint = publish_checkpoint(dict(state_dict=model.state_dict()),
+                                    str(tmp_path / 'igpt.pth'))
+    proc = run_python(['tools/test.py', osp.join(CONFIGS, 'eval_any-order.py'), checkpoint,
+                       '--work-dir', tmp_path / 'work', '--out', tmp_path / 'loss.json',
+                       '--cfg-options', f'test_dataloader.dataset.data_root={data}',
+                       'model.order=raster'],
+                      env=dict(env, SAIM_BENCHMARK_ROW='./pretrain_vit-igpt.py'))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / 'loss.json').read_text())
+    assert len(metrics['prediction/step_loss']) == 4  # 16 px crops of 8x8 patches
+    val = ImageTensorDataset(str(data), 'val', image_size=18)
+    model.order = 'raster'
+    with torch.no_grad():
+        inputs = model.data_preprocessor(val.__getitems__(range(len(val))), False)['inputs']
+        expected = model.eval().loss(inputs, None)['loss'].item()
+    assert metrics['prediction/loss'] == pytest.approx(expected, rel=1e-5)

@@ -33,6 +33,7 @@ def test_a_batch_is_one_indexing_and_splits_join(toy):
     batch = both.__getitems__([9, 0, 6])
     assert torch.equal(batch['inputs'], both.inputs[[9, 0, 6]])
     assert [s.split for s in batch['data_samples']] == ['val', 'train', 'val']
+    assert [s.sample_idx for s in batch['data_samples']] == [9, 0, 6]  # as PackInputs gives it
     assert [s.gt_label.item() for s in batch['data_samples']] == [1, 0, 0]
     unlabeled = ImageTensorDataset(toy, 'val', image_size=24, with_label=False)
     assert unlabeled.__getitems__([0, 1])['data_samples'] is None

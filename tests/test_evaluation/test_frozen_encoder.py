@@ -1,5 +1,6 @@
-"""FrozenEncoder: the last block's cls token and patch-token mean of a stock ViT, as
-predictions; it loads a whole pretraining checkpoint strictly, reading only the encoder."""
+"""FrozenEncoder: the last block's cls token, patch-token mean and patch tokens of a stock
+ViT, or those of every block, as predictions; it loads a whole pretraining checkpoint
+strictly, reading only the encoder."""
 import pytest
 import torch
 from mmengine.runner import load_state_dict
@@ -39,9 +40,42 @@ def test_cls_and_patch_mean_of_the_last_block():
         model(images, mode='loss')
 
 
-def test_needs_every_token():
+def test_patch_tokens_and_every_block():
+    """``patches`` are the last block's patch tokens; with several out_indices, each block's
+    features come under its number, each what that block alone would give, the final norm
+    on the last block only."""
+    images = torch.rand(3, 3, 16, 16)
+    model = frozen_encoder()
+    model.features = ('patches', )
+    with torch.no_grad():
+        tokens = model.backbone(images)[-1]
+    patches = model(images)
+    assert list(patches) == ['patches'] and patches['patches'].shape == (3, 4, 32)
+    torch.testing.assert_close(patches['patches'], tokens[:, 1:])
+
+    every_block = MODELS.build(dict(type='FrozenEncoder', features=['patch_mean', 'cls'],
+                                    backbone=dict(ENCODER, out_indices=[0, 1, 2, 3])))
+    every_block.load_state_dict(model.state_dict())
+    features = every_block.eval()(images)
+    assert sorted(features) == sorted(f'{name}/block_{k}' for name in ('patch_mean', 'cls')
+                                      for k in range(1, 5))
+    for k in range(1, 5):
+        one_block = MODELS.build(dict(type='FrozenEncoder',
+                                      backbone=dict(ENCODER, out_indices=k - 1)))
+        one_block.load_state_dict(model.state_dict())
+        expected = one_block.eval()(images)
+        for name in ('patch_mean', 'cls'):
+            torch.testing.assert_close(features[f'{name}/block_{k}'], expected[name])
+    predicted = every_block(images, [DataSample() for _ in range(3)], mode='predict')
+    torch.testing.assert_close(predicted[1].features['patch_mean/block_2'],
+                               features['patch_mean/block_2'][1])
+
+
+def test_needs_every_token_and_known_features():
     with pytest.raises(ValueError, match="out_type='raw'"):
         frozen_encoder(out_type='cls_token')
+    with pytest.raises(ValueError, match='choose from'):
+        MODELS.build(dict(type='FrozenEncoder', backbone=ENCODER, features=['mean']))
 
 
 def test_loads_a_pretraining_checkpoint_strictly():

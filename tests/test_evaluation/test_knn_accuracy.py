@@ -56,3 +56,23 @@ def test_only_the_k_nearest_vote():
     labels = torch.tensor([0, 0, 1, 1, 1])
     scores = knn_classify(train, labels, torch.tensor([[1., 0.]]), num_classes=2, k=2)
     assert scores[0, 1] == 0 and scores[0, 0] > 0
+
+
+def test_every_block_scored_on_its_own():
+    """Features of several blocks (FrozenEncoder's ``<feature>/block_<k>``) give one accuracy
+    each: here block 2 holds the class and block 1 does not."""
+    noise = toy_features(False, dims=4)
+    signal = toy_features(True, dims=4)
+    for feats in (signal[0], signal[2]):
+        feats[:, 0] *= 4  # the class direction dominates the cosine
+    metric = KNNAccuracy(k=20)
+    for split, index in (('train', 0), ('val', 2)):
+        metric.process(None, [
+            dict(features={'patch_mean/block_1': random_feat, 'patch_mean/block_2': class_feat},
+                 gt_label=torch.tensor([int(label)]), split=split)
+            for random_feat, class_feat, label in zip(noise[index], signal[index],
+                                                      signal[index + 1])])
+    accuracy = metric.evaluate(104)
+    assert set(accuracy) == {'knn/patch_mean/block_1', 'knn/patch_mean/block_2'}
+    check_known_answer(accuracy['knn/patch_mean/block_1'], separating=False)
+    check_known_answer(accuracy['knn/patch_mean/block_2'], separating=True)

@@ -110,3 +110,34 @@ def test_stopped_pretraining_resumes_bit_for_bit(toy, tmp_path):
         whole['pretrain']['checkpoint'])
     assert resumed['pretrain']['losses'] == whole['pretrain']['losses']
     assert resumed['knn'] == {**whole['knn'], 'seconds': resumed['knn']['seconds']}
+
+
+def test_new_evaluations_join_finished_rows(toy, tmp_path, monkeypatch):
+    """The attentive probe, the k-NN of every block and the any-order loss are added to
+    rows pretrained earlier, without pretraining again; the any-order loss only to rows
+    whose model is SAIM's (ViT-iGPT, not MAE)."""
+    base = toy + ['--work-dir', str(tmp_path / 'work'), '--methods', 'igpt', 'mae']
+    first = tool.main(base + ['--evaluations', 'knn'])['methods']
+    monkeypatch.setattr(tool.Benchmark, 'pretrain', refuse('pretrain'))
+    new = ['attentive', 'knn_blocks', 'any_order']
+    results = tool.main(base + ['--evaluations', 'knn', *new])
+    methods = results['methods']
+    for method in ('igpt', 'mae'):
+        assert methods[method]['pretrain'] == first[method]['pretrain']
+        assert methods[method]['knn'] == first[method]['knn']
+        assert methods[method]['attentive']['patches'] == 100  # the colour separates
+        blocks = methods[method]['knn_blocks']['patch_mean']
+        assert len(blocks) == 3 and all(0 <= b <= 100 for b in blocks)
+    assert 'any_order' not in methods['mae']
+    any_order = methods['igpt']['any_order']
+    steps = any_order['stochastic_steps']
+    assert len(steps) == 4  # 16 px crops of 8x8 patches
+    assert sum(steps) / 4 == pytest.approx(any_order['stochastic'])
+    assert all(0 < any_order[order] < 10 for order in ('raster', 'stochastic', 'center-out'))
+    assert (tmp_path / 'work' / 'igpt' / 'eval_any-order_center-out').is_dir()
+    table = (tmp_path / 'work' / 'results.md').read_text()
+    assert '| attentive probe (patch tokens) |' in table
+    assert 'Any-order prediction' in table and '| block 1 | block 2 | block 3 |' in table
+
+    monkeypatch.setattr(tool.Benchmark, 'evaluate', refuse('evaluate'))
+    assert tool.main(base + ['--evaluations', 'knn', *new]) == results

@@ -2,11 +2,12 @@
 
 Every config in ``configs/saim/benchmarks/imagenette`` reads its preset (encoder, crops,
 epochs, device) from the file that the environment variable ``SAIM_BENCHMARK_PRESET``
-names while the config is read (``_base_/presets/cpu.py`` without it).
+names while the config is read (``_base_/presets/cpu.py`` without it); a config that
+evaluates a row's own pretraining model reads the row's config from ``SAIM_BENCHMARK_ROW``.
 """
 import os
 import os.path as osp
-from typing import Any
+from typing import Any, Optional
 
 from mmengine.config import Config
 
@@ -15,6 +16,7 @@ from mmsaim.paths import REPO_ROOT
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs/saim/benchmarks/imagenette')
 PRESET_DIR = osp.join(CONFIG_DIR, '_base_/presets')
 PRESET_VARIABLE = 'SAIM_BENCHMARK_PRESET'
+ROW_VARIABLE = 'SAIM_BENCHMARK_ROW'
 
 
 def preset_names():
@@ -42,19 +44,25 @@ def derived_preset(base: str, out_file: str, **values: Any) -> str:
     return out_file
 
 
-def load_config(config: str, preset: str) -> Config:
+def load_config(config: str, preset: str, row: Optional[str] = None) -> Config:
     """A benchmark config (a file name in ``CONFIG_DIR`` or a path) read under ``preset``
-    (a preset file)."""
+    (a preset file) and, for a config that evaluates a row's own pretraining model
+    (``eval_any-order.py``), that row's pretraining config ``row`` (a file name in
+    ``CONFIG_DIR``)."""
     path = config if osp.isfile(config) else osp.join(CONFIG_DIR, config)
-    previous = os.environ.get(PRESET_VARIABLE)
-    os.environ[PRESET_VARIABLE] = osp.abspath(preset)
+    variables = {PRESET_VARIABLE: osp.abspath(preset)}
+    if row is not None:
+        variables[ROW_VARIABLE] = osp.join(CONFIG_DIR, row)
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         return Config.fromfile(path)
     finally:
-        if previous is None:
-            del os.environ[PRESET_VARIABLE]
-        else:
-            os.environ[PRESET_VARIABLE] = previous
+        for name, value in previous.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 def read_preset(preset: str) -> dict:

@@ -2,6 +2,8 @@
 
     python tools/analysis/representation_benchmark.py --device cpu    # the CPU preset
     python tools/analysis/representation_benchmark.py --device cuda   # ViT-S/8, 200 epochs
+    python tools/analysis/representation_benchmark.py --preset cpu-48px \
+        --methods saim saim_raster random                            # 36 patches per image
 
 Runs the configs of ``configs/saim/benchmarks/imagenette/`` through the mmengine Runner
 under one preset (``--preset``: a name in ``_base_/presets/`` or a preset file; by default
@@ -9,19 +11,27 @@ under one preset (``--preset``: a name in ``_base_/presets/`` or a preset file; 
 initial weights under the same seed), the publish step (``mmsaim.apis.publish_checkpoint``,
 into ``WORK_DIR/checkpoints/``), and each evaluation of each published encoder:
 
-  knn       eval_knn.py: 20-NN, cosine, T = 0.07, train features as the bank;
-  linear    eval_linear-cls.py, eval_linear-patch-mean.py: mmpretrain's linear probe on
-            features computed once;
-  finetune  eval_finetune.py: the whole encoder, layer-wise lr decay, Mixup / CutMix.
+  knn         eval_knn.py: 20-NN, cosine, T = 0.07, train features as the bank;
+  linear      eval_linear-cls.py, eval_linear-patch-mean.py: mmpretrain's linear probe on
+              features computed once;
+  attentive   eval_attentive.py: an attentive probe (one learned query over the patch
+              tokens) on features computed once;
+  knn_blocks  eval_knn-blocks.py: k-NN of the mean patch token of every block;
+  any_order   eval_any-order.py, once per order (raster, stochastic, center-out): the
+              pretraining loss of the row's own model on the val images, and per prediction
+              step (rows whose model is SAIM's only; the others skip it);
+  finetune    eval_finetune.py: the whole encoder, layer-wise lr decay, Mixup / CutMix.
 
-Each run has its own work dir, ``WORK_DIR/<row>/<config name>/`` (logs, checkpoints, the
-config). The results go to ``WORK_DIR/results.json`` after every stage; a rerun skips what
-is recorded, so evaluations can be added to finished rows later (``--evaluations``), and a
-work dir that holds results of other settings is refused. ``--stop-after MINUTES`` ends a
-training run at the first epoch boundary past that time with a checkpoint (or stops
-before the next evaluation); the next run resumes it through the Runner. The table (one
-row per encoder, one column per evaluation, with seed, epochs, wall times and hardware) is
-printed and written to ``WORK_DIR/results.md``.
+Each run has its own work dir, ``WORK_DIR/<row>/<config name>/`` (the any-order runs
+``eval_any-order_<order>``: logs, checkpoints, the config). The results go to
+``WORK_DIR/results.json`` after every stage; a rerun skips what is recorded, so evaluations
+can be added to finished rows later (``--evaluations``), and a work dir that holds results
+of other settings is refused. ``--stop-after MINUTES`` ends a training run at the first
+epoch boundary past that time with a checkpoint (or stops before the next evaluation); the
+next run resumes it through the Runner. The tables (one row per encoder, one column per
+evaluation, with seed, epochs, wall times and hardware; the any-order losses; the k-NN of
+every block) are printed and written to ``WORK_DIR/results.md``;
+``tools/analysis/plot_representation_benchmark.py`` draws the figures from results.json.
 """
 import json
 import os
@@ -35,8 +45,9 @@ from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from mmsaim.apis import publish_checkpoint
+from mmsaim.apis import load_trained_weights, publish_checkpoint
 from mmsaim.cli import run_tool, tool_parser
+from mmsaim.models.utils import ORDER_NAMES
 from mmsaim.paths import REPO_ROOT
 from mmsaim.runner import (ConfigError, build_runner, find_resumable_checkpoint,
                            replace_file_atomically)
@@ -65,30 +76,91 @@ ROWS = {
 }
 
 
+class Run(NamedTuple):
+    """One config of an evaluation, with ``options`` (``--cfg-options`` keys) set."""
+    config: str
+    options: dict = {}
+
+
+def runs(*configs: str) -> Dict[str, Run]:
+    """Configs run as they are, each under its own name (its work dir)."""
+    return {osp.splitext(config)[0]: Run(config) for config in configs}
+
+
 class Evaluation(NamedTuple):
-    """Columns of the table: result key -> (config, the metric it reads); ``describe``
-    says the settings from the (first) config, for the table's note."""
+    """What an evaluation runs (``runs``: a name, which is also the work dir, and its
+    config), what it records (``results``: key -> (run, metric); a metric with ``{}``
+    reads ``{}`` = 1, 2, ... as a list), and ``describe``: the settings from the (first)
+    config, for the table's note. With ``row_model`` the configs evaluate the row's own
+    pretraining model (SAIM rows only)."""
     title: str
+    runs: Dict[str, Run]
     results: Dict[str, Tuple[str, str]]
     describe: Callable
+    row_model: bool = False
 
 
+def describe_knn(cfg) -> str:
+    return f'k = {cfg.test_evaluator.k}, T = {cfg.test_evaluator.temperature}'
+
+
+def describe_attentive(cfg) -> str:
+    optimizer = cfg.optim_wrapper.optimizer
+    return (f'{cfg.model.neck.num_heads} heads, {cfg.train_cfg.max_epochs} epochs of '
+            f'{optimizer.type} lr {optimizer.lr}, weight decay {optimizer.weight_decay}, '
+            f'batch {cfg.train_dataloader.batch_size}, on features computed once')
+
+
+ANY_ORDER = {order: Run('eval_any-order.py', {'model.order': order}) for order in ORDER_NAMES}
 EVALUATIONS = {
     'knn': Evaluation(
-        'k-NN', {'cls': ('eval_knn.py', 'knn/cls'),
-                 'patch_mean': ('eval_knn.py', 'knn/patch_mean')},
-        lambda cfg: f'k = {cfg.test_evaluator.k}, T = {cfg.test_evaluator.temperature}'),
+        'k-NN', runs('eval_knn.py'),
+        {'cls': ('eval_knn', 'knn/cls'), 'patch_mean': ('eval_knn', 'knn/patch_mean')},
+        describe_knn),
     'linear': Evaluation(
-        'linear', {'cls': ('eval_linear-cls.py', 'accuracy/top1'),
-                   'patch_mean': ('eval_linear-patch-mean.py', 'accuracy/top1')},
+        'linear', runs('eval_linear-cls.py', 'eval_linear-patch-mean.py'),
+        {'cls': ('eval_linear-cls', 'accuracy/top1'),
+         'patch_mean': ('eval_linear-patch-mean', 'accuracy/top1')},
         lambda cfg: f'{cfg.train_cfg.max_epochs} epochs on features computed once'),
+    'attentive': Evaluation(
+        'attentive probe', runs('eval_attentive.py'),
+        {'patches': ('eval_attentive', 'accuracy/top1')}, describe_attentive),
+    'knn_blocks': Evaluation(
+        'k-NN of every block', runs('eval_knn-blocks.py'),
+        {'patch_mean': ('eval_knn-blocks', 'knn/patch_mean/block_{}')},
+        lambda cfg: f'{describe_knn(cfg)}, mean patch token without the final norm'),
+    'any_order': Evaluation(
+        'any-order loss', {f'eval_any-order_{order}': run for order, run in ANY_ORDER.items()},
+        {**{order: (f'eval_any-order_{order}', 'prediction/loss') for order in ANY_ORDER},
+         'stochastic_steps': ('eval_any-order_stochastic', 'prediction/step_loss')},
+        lambda cfg: (f'pretraining loss on the {cfg.test_dataloader.dataset.split} center '
+                     'crops, stochastic orders drawn per image from its index'),
+        row_model=True),
     'finetune': Evaluation(
-        'fine-tune', {'top1': ('eval_finetune.py', 'accuracy/top1')},
+        'fine-tune', runs('eval_finetune.py'), {'top1': ('eval_finetune', 'accuracy/top1')},
         lambda cfg: (f'{cfg.train_cfg.max_epochs} epochs, layer decay '
                      f'{cfg.optim_wrapper.paramwise_cfg.layer_decay_rate}')),
 }
-FEATURE_NAMES = {'cls': 'cls', 'patch_mean': 'patch mean', 'top1': 'avg + LN'}
+# The main table's columns, one per result; the any-order losses and the k-NN of every block
+# have tables of their own.
+MAIN_TABLE = ('knn', 'linear', 'attentive', 'finetune')
+FEATURE_NAMES = {'cls': 'cls', 'patch_mean': 'patch mean', 'patches': 'patch tokens',
+                 'top1': 'avg + LN'}
 LOG_INTERVAL = 50  # iterations per mean loss in the recorded loss curve
+
+
+def read_metric(metrics: dict, name: str):
+    """The value of metric ``name`` (a number, or a list of numbers); with ``{}``, the list
+    of ``name.format(k)`` for k = 1, 2, ... as long as there is one."""
+    if '{}' not in name:
+        value = metrics[name]
+        return [float(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
+    values = []
+    while name.format(len(values) + 1) in metrics:
+        values.append(float(metrics[name.format(len(values) + 1)]))
+    if not values:
+        raise KeyError(f'no metric {name.format(1)} among {sorted(metrics)}')
+    return values
 
 
 class Stopped(Exception):
@@ -148,6 +220,7 @@ class Benchmark:
         settings = dict(preset=read_preset(preset), seed=args.seed, data=self.data)
         self.settings = json.loads(json.dumps(settings))  # as the record file holds them
         self.results = self.load_results()
+        self.row_models = {}  # method -> the type of its pretraining model
 
     def load_results(self) -> dict:
         if not osp.isfile(self.results_file):
@@ -169,10 +242,14 @@ class Benchmark:
         return self.args.stop_after is not None and (
             time.perf_counter() - self.start) / 60 > self.args.stop_after
 
-    def config(self, method: str, config: str, checkpoint: str = None):
-        """``config`` under the preset, for ``method``: its data, seed, work dir, the
-        checkpoint in every empty ``Pretrained`` init_cfg, and the time limit."""
-        cfg = load_config(config, self.preset)
+    def config(self, method: str, config: str, checkpoint: str = None, name: str = None,
+               options: dict = None, row_model: bool = False):
+        """``config`` under the preset, for ``method``: its data, seed, work dir (``name``,
+        by default the config's), the checkpoint in every empty ``Pretrained`` init_cfg,
+        the time limit, and ``options``; with ``row_model``, the model of the row's own
+        pretraining config."""
+        cfg = load_config(config, self.preset, ROWS[method].config if row_model else None)
+        cfg.merge_from_dict(options or {})
         tree = list(cfg.values())
         update_matching(tree, lambda d: d.get('type') == 'ImageTensorDataset',
                         data_root=self.args.data_root)
@@ -180,7 +257,7 @@ class Benchmark:
         if checkpoint is not None:
             update_matching(tree, lambda d: d.get('type') == 'Pretrained' and not d.get(
                 'checkpoint'), checkpoint=checkpoint)
-        name = osp.splitext(config)[0]
+        name = name or osp.splitext(config)[0]
         cfg.work_dir = osp.join(self.args.work_dir, method, name)
         cfg.experiment_name = f'{method}_{name}'
         cfg.randomness = dict(cfg.get('randomness', {}), seed=self.args.seed)
@@ -229,30 +306,42 @@ class Benchmark:
             osp.join(self.args.work_dir, 'checkpoints', f'{method}.pth'))
         return record
 
+    def applies(self, method: str, evaluation: str) -> bool:
+        """Whether ``evaluation`` evaluates ``method``'s row: one that runs the row's own
+        model needs a SAIM row (the any-order loss of an autoregressive model)."""
+        if not EVALUATIONS[evaluation].row_model:
+            return True
+        if method not in self.row_models:
+            self.row_models[method] = load_config(ROWS[method].config, self.preset).model.type
+        return self.row_models[method] == 'SAIM'
+
     def evaluate(self, method: str, evaluation: str, checkpoint: str) -> dict:
         """Run the configs of ``evaluation`` on the published ``checkpoint``."""
         spec = EVALUATIONS[evaluation]
         metrics, describe = {}, None
-        for config in dict.fromkeys(config for config, _ in spec.results.values()):
-            cfg = self.config(method, config, checkpoint)
+        for name, run in spec.runs.items():
+            cfg = self.config(method, run.config, checkpoint, name, run.options, spec.row_model)
             describe = describe or spec.describe(cfg)
             if cfg.get('train_cfg'):  # a probe or a fine-tune: its val metrics at the end
                 runner = self.train(cfg)
                 scalars = runner.message_hub.log_scalars
-                needed = [metric for c, metric in spec.results.values() if c == config]
+                needed = [metric for r, metric in spec.results.values() if r == name]
                 found = {m: scalars[f'val/{m}'].current() for m in needed if f'val/{m}' in scalars}
                 # Trained by an earlier run of the driver, but not validated yet: validate.
-                metrics[config] = found if len(found) == len(needed) else runner.val()
-            else:  # nothing to train (k-NN): the encoder loads through its init_cfg
+                metrics[name] = found if len(found) == len(needed) else runner.val()
+            else:  # nothing to train (k-NN, the any-order loss)
                 runner = build_runner(cfg)
-                runner.model.init_weights()
-                metrics[config] = runner.test()
-        return dict({key: float(metrics[config][metric])
-                     for key, (config, metric) in spec.results.items()}, settings=describe)
+                if spec.row_model:  # the whole pretraining model, every weight
+                    load_trained_weights(runner.model, checkpoint, run.config)
+                else:  # the encoder, through its init_cfg
+                    runner.model.init_weights()
+                metrics[name] = runner.test()
+        return dict({key: read_metric(metrics[name], metric)
+                     for key, (name, metric) in spec.results.items()}, settings=describe)
 
     def run(self, method: str, evaluations) -> None:
         record = self.results['methods'].setdefault(method, dict(name=ROWS[method].name))
-        todo = [e for e in evaluations if e not in record]
+        todo = [e for e in evaluations if e not in record and self.applies(method, e)]
         if not todo:
             self.logger.info(f'{method}: finished earlier, skipped')
             return
@@ -270,8 +359,8 @@ class Benchmark:
             self.save_results()
 
 
-def cell(record: dict, evaluation: str, key: str) -> str:
-    return f'{record[evaluation][key]:.2f}' if evaluation in record else '-'
+def cell(record: dict, evaluation: str, key: str, digits: int = 2) -> str:
+    return f'{record[evaluation][key]:.{digits}f}' if evaluation in record else '-'
 
 
 def minutes(record: dict) -> str:
@@ -280,27 +369,68 @@ def minutes(record: dict) -> str:
     return f'{pretrain / 60:.1f} + {evaluate / 60:.1f}'
 
 
-def results_table(results: dict) -> str:
-    """The results as Markdown: one row per encoder, one column per evaluation result."""
-    settings, methods = results['settings'], results['methods']
-    preset, data = settings['preset'], settings['data']
-    columns = [(e, key) for e, spec in EVALUATIONS.items() for key in spec.results]
+def markdown_table(header: list, rows: list) -> str:
+    return '\n'.join(['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)] +
+                     ['| ' + ' | '.join(row) + ' |' for row in rows])
+
+
+def recorded(methods: dict, evaluation: str = None) -> list:
+    """The records of the rows, in the table's order (with ``evaluation`` only)."""
+    return [methods[m] for m in ROWS if m in methods and (
+        evaluation is None or evaluation in methods[m])]
+
+
+def main_table(methods: dict) -> str:
+    """One row per encoder, one column per result of the :data:`MAIN_TABLE` evaluations."""
+    columns = [(e, key) for e in MAIN_TABLE for key in EVALUATIONS[e].results]
     header = ['encoder'] + [f'{EVALUATIONS[e].title} ({FEATURE_NAMES[key]})'
                             for e, key in columns] + [
         'pretrain epochs', 'loss first -> last', 'minutes', 'hardware']
-    lines = ['| ' + ' | '.join(header) + ' |', '|' + ' --- |' * len(header)]
-    for method in ROWS:
-        if method not in methods:
-            continue
-        record = methods[method]
+    rows = []
+    for record in recorded(methods):
         pretrain = record.get('pretrain', {})
         losses = pretrain.get('losses')
         loss = f'{losses[0][1]:.3f} -> {losses[-1][1]:.3f}' if losses else '-'
         hosts = sorted({record[k]['hardware'] for k in ('pretrain', *EVALUATIONS)
                         if k in record})
-        row = [record['name']] + [cell(record, e, key) for e, key in columns] + [
-            str(pretrain.get('epochs', '-')), loss, minutes(record), '; '.join(hosts)]
-        lines.append('| ' + ' | '.join(row) + ' |')
+        rows.append([record['name']] + [cell(record, e, key) for e, key in columns] + [
+            str(pretrain.get('epochs', '-')), loss, minutes(record), '; '.join(hosts)])
+    return markdown_table(header, rows)
+
+
+def any_order_table(methods: dict) -> str:
+    """The pretraining loss of each SAIM-model row in every order, and in the stochastic
+    order at the first and the last prediction step."""
+    records = recorded(methods, 'any_order')
+    if not records:
+        return ''
+    header = ['encoder'] + [f'loss, {order} order' for order in ANY_ORDER] + [
+        'stochastic, first patch', 'stochastic, last patch']
+    rows = [[r['name']] + [cell(r, 'any_order', order, 4) for order in ANY_ORDER] + [
+        f"{r['any_order']['stochastic_steps'][i]:.4f}" for i in (0, -1)] for r in records]
+    return ('Any-order prediction: the pretraining loss of each model (its own training '
+            'loss: target, blur, norm_pix, MSE) on the val images; lower is better.\n\n' +
+            markdown_table(header, rows))
+
+
+def knn_blocks_table(methods: dict) -> str:
+    """The k-NN top-1 of the mean patch token of every block, for each row."""
+    records = recorded(methods, 'knn_blocks')
+    if not records:
+        return ''
+    blocks = max(len(r['knn_blocks']['patch_mean']) for r in records)
+    header = ['encoder'] + [f'block {k}' for k in range(1, blocks + 1)]
+    rows = [[r['name']] + [f'{value:.2f}' for value in r['knn_blocks']['patch_mean']]
+            for r in records]
+    return ('k-NN top-1 (%) of the mean patch token of every block (no final norm):\n\n' +
+            markdown_table(header, rows))
+
+
+def results_table(results: dict) -> str:
+    """The results as Markdown: the main table (one row per encoder, one column per
+    evaluation result) with its notes, then the any-order and per-block tables."""
+    settings, methods = results['settings'], results['methods']
+    preset, data = settings['preset'], settings['data']
     arch, patch = preset['vit']['arch'], preset['vit']['patch_size']
     notes = [f"{data['val']} val images, top-1 (%). ViT width {arch['embed_dims']}, "
              f"{arch['num_layers']} blocks, {patch}x{patch} patches, {preset['crop_size']} px "
@@ -312,8 +442,10 @@ def results_table(results: dict) -> str:
                           if evaluation in r), None)
         if described:
             notes.append(f'{spec.title}: {described}')
-    return '\n'.join(lines) + '\n\n' + '; '.join(notes) + (
-        '. Minutes: pretraining + evaluations.\n')
+    parts = [main_table(methods) + '\n\n' + '; '.join(notes) +
+             '. Minutes: pretraining + evaluations.',
+             any_order_table(methods), knn_blocks_table(methods)]
+    return '\n\n'.join(part for part in parts if part) + '\n'
 
 
 def build_parser():

@@ -28,11 +28,13 @@ class SAIMPixelHead(BaseModule):
             no smoothing.
         norm_cfg (dict): Defaults to LN with eps 1e-6.
         loss (dict): Defaults to mmpretrain's ``PixelReconstructionLoss`` with the L2
-            criterion, which averages over all patches when given no mask.
+            criterion; the head averages its per-value ``penalty`` over each patch
+            (:meth:`patch_losses`) and over all patches (:meth:`loss`), as that loss does
+            when given no mask.
         init_cfg (dict, optional): Defaults to None.
 
-    Shapes: features (B, N, D) in patch order and images (B, C, H, W) -> a scalar loss, with
-    N = H * W / p^2 and patches in raster order.
+    Shapes: features (B, N, D) in patch order and images (B, C, H, W) -> a scalar loss, or
+    the (B, N) loss of every patch, with N = H * W / p^2 and patches in raster order.
     """
 
     def __init__(self,
@@ -55,6 +57,9 @@ class SAIMPixelHead(BaseModule):
             nn.Linear(hidden_dims, patch_size**2 * in_channels))
         self.blur = None if blur is None else GaussianBlur(channels=in_channels, **blur)
         self.loss_module = MODELS.build(loss)
+        if not hasattr(self.loss_module, 'penalty'):
+            raise ValueError(f'SAIMPixelHead: loss {loss.get("type")!r} gives no per-value '
+                             "`penalty`; use mmpretrain's PixelReconstructionLoss (L2 or L1)")
 
     def init_weights(self) -> None:
         super().init_weights()
@@ -77,7 +82,14 @@ class SAIMPixelHead(BaseModule):
         target = patchify(self.smooth(images), self.patch_size)
         return normalize_patches(target) if self.norm_pix else target
 
-    def loss(self, feats: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
-        """MSE between the predictions from ``feats`` (patch order) and the target."""
+    def patch_losses(self, feats: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+        """The loss of every patch, (B, N) in patch order: the loss module's per-value
+        ``penalty`` (squared error) between the predictions from ``feats`` and the target,
+        averaged over the patch's values. Their mean is :meth:`loss`."""
         target = self.construct_target(images)
-        return self.loss_module(self.predict(feats).float(), target.float())
+        return self.loss_module.penalty(self.predict(feats).float(), target.float()).mean(-1)
+
+    def loss(self, feats: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+        """MSE between the predictions from ``feats`` (patch order) and the target, over all
+        patches and values."""
+        return self.patch_losses(feats, images).mean()

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmpretrain.models import BaseSelfSupervisor
@@ -60,6 +60,9 @@ class SAIM(BaseSelfSupervisor):
                   or, without a neck, the content state one step earlier (ViT-iGPT)
         loss    = head.loss(g, images)                           # smoothed-pixel MSE
 
+    ``mode='predict'`` (:meth:`predict`) gives the loss of every prediction step instead,
+    for an evaluation of how well the model predicts in an order (``PredictionStepLoss``).
+
     ``E`` and ``g`` are in patch order. The layout, chosen once (:class:`CausalLayout`, or
     :class:`MaskedLayout` with ``explicit_masks``), is how both streams compute under ``z``.
 
@@ -112,11 +115,14 @@ class SAIM(BaseSelfSupervisor):
         if self.backbone.final_norm:
             self.backbone.ln1.requires_grad_(False)
 
-    def draw_layout(self, images: torch.Tensor) -> Layout:
-        """A fresh permutation per image of (B, C, H, W) images, drawn as ``self.order``,
-        in the model's layout."""
+    def draw_layout(self, images: torch.Tensor,
+                    seeds: Optional[Sequence[int]] = None) -> Layout:
+        """A fresh permutation per image of (B, C, H, W) images, drawn as ``self.order``
+        (a stochastic one from each image's seed when ``seeds`` are given), in the model's
+        layout."""
         grid = patch_grid(images.shape, self.backbone.patch_size)
-        return self.layout(draw_permutation(self.order, images.shape[0], grid, images.device))
+        return self.layout(
+            draw_permutation(self.order, images.shape[0], grid, images.device, seeds=seeds))
 
     def predict_features(self, images: torch.Tensor, layout: Layout) -> torch.Tensor:
         """(B, C, H, W) images -> (B, N, D) features that predict each patch, in patch order."""
@@ -133,6 +139,45 @@ class SAIM(BaseSelfSupervisor):
         """The SAIM loss of one batch of normalized images (B, C, H, W)."""
         features = self.predict_features(inputs, self.draw_layout(inputs))
         return dict(loss=self.head.loss(features, inputs))
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                mode: str = 'tensor'):
+        """mmpretrain's modes ``'tensor'`` and ``'loss'``, and ``'predict'``
+        (:meth:`predict`)."""
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode)
+
+    @torch.no_grad()
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None) -> List[DataSample]:
+        """The loss of every prediction step of (B, C, H, W) images under ``self.order``.
+
+        Each data sample gets ``step_losses`` (N, ): entry t is the loss of the patch
+        predicted at step t + 1 (from ``cls`` and the t patches before it), as the training
+        loss defines it (:meth:`SAIMPixelHead.patch_losses`), so the mean over the images
+        and the steps is :meth:`loss` under the same orders (``PredictionStepLoss``
+        averages them). A stochastic order is drawn per image from its ``sample_idx``
+        (:func:`draw_permutation` with ``seeds``): every model evaluated on a dataset
+        predicts its images in the same orders, in any batch and on any device.
+        """
+        seeds = None
+        if self.order == 'stochastic':
+            if data_samples is None or any('sample_idx' not in s for s in data_samples):
+                raise ValueError(
+                    'SAIM.predict draws the stochastic order of each image from its '
+                    'sample_idx: give data samples that carry it (mmpretrain\'s PackInputs '
+                    'and mmsaim\'s in-memory datasets set it)')
+            seeds = [sample.sample_idx for sample in data_samples]
+        layout = self.draw_layout(inputs, seeds)
+        losses = self.head.patch_losses(self.predict_features(inputs, layout), inputs)
+        step_losses = losses.gather(1, layout.permutation)  # (B, N) in prediction order
+        data_samples = data_samples or [DataSample() for _ in range(len(inputs))]
+        for sample, sample_losses in zip(data_samples, step_losses):
+            sample.set_field(sample_losses, 'step_losses')
+        return data_samples
 
     @torch.no_grad()
     def reconstruct(self, inputs: torch.Tensor,

@@ -11,7 +11,7 @@ causal attention (fused kernels); :class:`MaskedLayout` keeps patch order and us
 paper's explicit masks with a plain softmax (the reference). Both give the same features.
 """
 from abc import ABC, abstractmethod
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 
@@ -22,7 +22,8 @@ def draw_permutation(order: str,
                      batch_size: int,
                      grid: Tuple[int, int],
                      device: Optional[torch.device] = None,
-                     generator: Optional[torch.Generator] = None) -> torch.Tensor:
+                     generator: Optional[torch.Generator] = None,
+                     seeds: Optional[Sequence[int]] = None) -> torch.Tensor:
     """Draw the order in which each image's patches are predicted: (B, N) long.
 
     The one place where orders are drawn: training steps, pictures, tools and the apis.
@@ -34,11 +35,24 @@ def draw_permutation(order: str,
             ties in raster order.
         grid: (h, w) patches, N = h * w.
         device: of the result. A ``generator`` draws on its own device.
+        seeds: one integer per image (B): image b's stochastic order is drawn from a CPU
+            generator seeded with ``seeds[b]``, so it is the same in any batch, on any
+            device and in any process (an evaluation that compares models on fixed
+            orders). Not with ``generator``.
     """
     h, w = grid
     if order == 'stochastic':
-        noise = torch.rand(batch_size, h * w, generator=generator,
-                           device=device if generator is None else generator.device)
+        if seeds is not None:
+            if generator is not None or len(seeds) != batch_size:
+                raise ValueError(f'draw_permutation: give {batch_size} seeds (one per image) '
+                                 f'or a generator, not both; got {len(seeds)} seeds')
+            noise = torch.stack([
+                torch.rand(h * w, generator=torch.Generator().manual_seed(int(seed)))
+                for seed in seeds
+            ])
+        else:
+            noise = torch.rand(batch_size, h * w, generator=generator,
+                               device=device if generator is None else generator.device)
         return noise.argsort(dim=1).to(device)
     if order == 'raster':
         permutation = torch.arange(h * w, device=device)

@@ -72,3 +72,20 @@ def test_blur_kernel_is_not_saved_in_checkpoints():
     head = SAIMPixelHead(embed_dims=16, patch_size=4)
     assert head.blur is not None
     assert not any(k.startswith('blur') for k in head.state_dict())
+
+
+def test_patch_losses_average_to_the_loss():
+    torch.manual_seed(0)
+    head = SAIMPixelHead(embed_dims=16, patch_size=4, blur=dict(kernel_size=3, sigma=1.))
+    head.init_weights()
+    feats, images = torch.randn(2, 16, 16), torch.randn(2, 3, 16, 16)
+    losses = head.patch_losses(feats, images)
+    assert losses.shape == (2, 16)
+    expected = ((head.predict(feats) - head.construct_target(images))**2).mean(-1)
+    torch.testing.assert_close(losses, expected)
+    assert torch.equal(losses.mean(), head.loss(feats, images))
+
+
+def test_loss_must_give_a_per_value_penalty():
+    with pytest.raises(ValueError, match='PixelReconstructionLoss'):
+        SAIMPixelHead(embed_dims=16, patch_size=4, loss=dict(type='CrossEntropyLoss'))

@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
 
-from mmsaim.models.utils import draw_permutation, patchify
+from mmsaim.models.utils import ORDER_NAMES, draw_permutation, patchify
 from tests.helpers.models import build_tiny_saim, make_layout, tiny_saim_cfg
 
 VARIANTS = {
@@ -143,3 +144,54 @@ def test_inconsistent_settings_fail_at_build_naming_both(part, setting):
     with pytest.raises(ValueError, match=rf'{part}.{key}={value} but the backbone gives '
                        rf'{backbone_value}'):
         MODELS.build(cfg)
+
+
+def _step_losses(model, images, sample_idx=None):
+    samples = None if sample_idx is None else [
+        DataSample(metainfo=dict(sample_idx=i)) for i in sample_idx]
+    predicted = model(images, samples, mode='predict')
+    return torch.stack([sample.step_losses for sample in predicted])
+
+
+@pytest.mark.parametrize('order', ORDER_NAMES)
+@pytest.mark.parametrize('variant', ['separate decoder', 'no decoder (ViT-iGPT)'])
+def test_step_losses_average_to_the_training_loss(variant, order):
+    """predict's losses, step by step, are the training loss of the same permutation, the
+    patch of step t being the t-th of that order."""
+    torch.manual_seed(0)
+    model = build_tiny_saim(**dict(VARIANTS[variant], order=order)).eval()
+    images = torch.randn(3, 3, 32, 32)
+    step_losses = _step_losses(model, images, sample_idx=[4, 0, 11])
+    assert step_losses.shape == (3, 16)
+    permutation = draw_permutation(order, 3, (4, 4), seeds=[4, 0, 11])
+    with torch.no_grad():
+        features = model.predict_features(images, make_layout(permutation))
+        loss = model.head.loss(features, images)
+        patch_losses = model.head.patch_losses(features, images)
+    torch.testing.assert_close(step_losses.mean(), loss, rtol=1e-6, atol=0)
+    torch.testing.assert_close(step_losses, patch_losses.gather(1, permutation))
+    if order == 'raster':
+        torch.testing.assert_close(step_losses, patch_losses)
+
+
+def test_predict_uses_the_order_of_the_model():
+    """The same images in raster, center-out and stochastic order: other steps, other
+    losses; the stochastic order of an image is fixed by its index."""
+    torch.manual_seed(0)
+    model = build_tiny_saim().eval()
+    images = torch.randn(2, 3, 32, 32)
+    losses = {}
+    for order in ORDER_NAMES:
+        model.order = order
+        losses[order] = _step_losses(model, images, sample_idx=[5, 6])
+    assert not torch.allclose(losses['raster'], losses['center-out'])
+    assert not torch.allclose(losses['raster'], losses['stochastic'])
+    model.order = 'stochastic'
+    torch.testing.assert_close(_step_losses(model, images[1:], sample_idx=[6]),
+                               losses['stochastic'][1:])  # in another batch, the same order
+    assert not torch.allclose(_step_losses(model, images[1:], sample_idx=[5]),
+                              losses['stochastic'][1:])
+    with pytest.raises(ValueError, match='sample_idx'):
+        _step_losses(model, images)
+    model.order = 'raster'
+    torch.testing.assert_close(_step_losses(model, images), losses['raster'])

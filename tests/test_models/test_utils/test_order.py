@@ -90,3 +90,15 @@ def test_layouts_agree():
         assert torch.equal(layout.to_patch_order(layout.from_patch_order(pos)),
                            pos.expand(2, -1, -1))
     assert torch.equal(causal.from_patch_order(pos)[:, 0], pos[0, order[:, 0]])  # first: z_1
+
+
+def test_seeded_stochastic_orders_are_fixed_per_image():
+    """An image's order depends on its seed alone: not on the batch, nor on earlier draws."""
+    batch = draw_permutation('stochastic', 3, (4, 4), seeds=[7, 8, 9])
+    torch.manual_seed(123)
+    alone = draw_permutation('stochastic', 1, (4, 4), seeds=[8])
+    assert torch.equal(batch[1:2], alone)
+    assert torch.equal(batch.sort(dim=1).values, torch.arange(16).expand(3, -1))
+    assert len({tuple(o.tolist()) for o in batch}) == 3  # other seeds, other orders
+    with pytest.raises(ValueError, match='one per image'):
+        draw_permutation('stochastic', 2, (4, 4), seeds=[1])

@@ -19,5 +19,3 @@ frozen_encoder = dict(
         type='BatchCropClsDataPreprocessor',
         **_base_.normalization,
         batch_crop=dict(size=_base_.crop_size)))
-evaluation_loader = dict(
-    **_base_.in_memory_loader, batch_size=256, sampler=dict(type='DefaultSampler', shuffle=False))

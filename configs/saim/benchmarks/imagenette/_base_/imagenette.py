@@ -16,6 +16,8 @@ images = dict(
     device=_base_.device)
 in_memory_loader = dict(
     num_workers=0, persistent_workers=False, collate_fn=dict(type='batched_collate'))
+evaluation_loader = dict(
+    **in_memory_loader, batch_size=256, sampler=dict(type='DefaultSampler', shuffle=False))
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
