@@ -1,5 +1,4 @@
 """Use a SAIM checkpoint: build the model, read images, encode them, reconstruct them."""
-import logging
 from contextlib import contextmanager
 from os import PathLike
 from typing import Dict, Iterator, Optional, Sequence, Union
@@ -8,13 +7,13 @@ import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import default_collate
-from mmengine.logging import MMLogger
 from mmpretrain.apis import get_model
 from mmpretrain.models import VisionTransformer
 from mmpretrain.registry import TRANSFORMS
 from rich.progress import track
 
 from ..models.utils import denormalize_patches, patch_grid, patchify, unpatchify
+from ..runner import summarized_init_report
 from .orders import OrderSpec, batch_permutation
 from .trained_weights import load_trained_weights
 
@@ -39,15 +38,8 @@ def init_model(config: Union[str, PathLike, Config],
     """
     model = get_model(config, device=device)
     if checkpoint is None:
-        # mmengine logs how each parameter was initialized, at INFO, when no log file is
-        # open: hundreds of console lines for one call.
-        logger = MMLogger.get_current_instance()
-        level = logger.level
-        logger.setLevel(logging.WARNING)
-        try:
+        with summarized_init_report(model):
             model.init_weights()
-        finally:
-            logger.setLevel(level)
     else:
         load_trained_weights(model, checkpoint, str(config))
     return model.eval()

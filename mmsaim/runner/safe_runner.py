@@ -3,7 +3,6 @@ import atexit
 import os.path as osp
 import re
 import warnings
-from collections import Counter
 from typing import Callable, Dict, List, Union
 
 import torch
@@ -11,12 +10,13 @@ import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
 from mmengine.optim import _ParamScheduler
 from mmengine.registry import RUNNERS
-from mmengine.runner import EpochBasedTrainLoop, Runner
 from mmengine.model import is_model_wrapper
+from mmengine.runner import EpochBasedTrainLoop, Runner
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
 from .checkpoint import (CheckpointError, checkpoint_files, find_resumable_checkpoint,
                          load_checkpoint_file)
+from .init_report import summarized_init_report
 
 # What a parameter scheduler's state holds about how far it has got, not about its plan.
 SCHEDULE_PROGRESS = ('last_step', '_global_step', '_last_value', '_get_value_called_within_step')
@@ -99,11 +99,8 @@ class SafeRunner(Runner):
     def _init_model_weights(self) -> None:
         """mmengine writes one block per parameter into the log file; one line instead."""
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        model._dump_init_info = lambda: self.logger.info(_init_summary(model))
-        try:
+        with summarized_init_report(model):
             super()._init_model_weights()
-        finally:
-            model.__dict__.pop('_dump_init_info', None)
 
     def train(self):
         if not self._resume:
@@ -215,14 +212,6 @@ class SafeRunner(Runner):
             f'{_ends([s.state_dict() for s in schedulers])}): following the config\'s '
             f'schedule from iteration {self.iter}, as if the run had been planned with it '
             'from the start.')
-
-
-def _init_summary(model) -> str:
-    """How ``init_weights`` initialized the parameters, counted by the way it did."""
-    ways = Counter(model._params_init_info[p]['init_info'].strip().splitlines()[0]
-                   for p in model.parameters())
-    return (f'init_weights of {type(model).__name__}: {sum(ways.values())} parameter tensors; '
-            + '; '.join(f'{n} {way}' for way, n in ways.most_common()))
 
 
 def _weight_names(checkpoint: dict, revise_keys: list) -> set:
