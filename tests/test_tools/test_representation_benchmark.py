@@ -44,6 +44,8 @@ def test_results_recorded_and_reruns_skip(toy, tmp_path, monkeypatch):
     for method in ('saim', 'random'):
         record = results['methods'][method]
         assert osp.isfile(record['pretrain']['checkpoint'])
+        assert osp.samefile(work / 'checkpoints' / f'{method}.pth',
+                            record['pretrain']['checkpoint'])  # the fixed name links to it
         assert set(record['knn']) >= {'cls', 'patch_mean', 'seconds', 'hardware'}
         assert record['knn']['patch_mean'] == 100  # reddish vs bluish: the colour separates
         assert 'linear' not in record

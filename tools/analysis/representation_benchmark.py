@@ -198,6 +198,16 @@ def update_matching(node, match, **values) -> None:
             update_matching(value, match, **values)
 
 
+def link_by_method(published: str, method: str) -> None:
+    """Point ``checkpoints/<method>.pth`` at the row's published encoder (whose name holds
+    its hash, different for every run): the fixed name that configs outside the benchmark
+    load (the transfer configs)."""
+    link = osp.join(osp.dirname(published), f'{method}.pth')
+    temporary = f'{link}.{os.getpid()}.tmp'
+    os.symlink(osp.basename(published), temporary)
+    os.replace(temporary, link)
+
+
 def loss_curve(losses) -> list:
     """The mean loss of every ``LOG_INTERVAL`` iterations (the last interval may be
     shorter) as ``[iterations done, loss]`` pairs."""
@@ -348,6 +358,7 @@ class Benchmark:
         if 'pretrain' not in record or not osp.isfile(record['pretrain']['checkpoint']):
             record['pretrain'] = dict(self.pretrain(method), hardware=self.host)
             self.save_results()
+        link_by_method(record['pretrain']['checkpoint'], method)
         for evaluation in todo:
             if self.past_deadline():
                 raise Stopped(f'{method}: stopped before {evaluation}')
