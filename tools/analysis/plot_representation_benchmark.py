@@ -47,6 +47,14 @@ def rows_with(results: dict, evaluation: str) -> list:
             if evaluation in methods.get(m, {})]
 
 
+def save_with_legend(fig, ax, out_file: str) -> None:
+    """Grid, the legend beside the axes (six rows' lines would hide under it inside), save."""
+    ax.grid(alpha=.3)
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1.))
+    fig.savefig(out_file, dpi=120, bbox_inches='tight')
+    plt.close(fig)
+
+
 def plot_any_order(results: dict, out_file: str) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     for name, record in rows_with(results, 'any_order'):
@@ -56,11 +64,7 @@ def plot_any_order(results: dict, out_file: str) -> None:
     ax.set(xlabel='prediction step t (stochastic order)',
            ylabel='loss of the patch predicted at step t',
            title=f'Any-order prediction on the val images\n{setting(results)}')
-    ax.grid(alpha=.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=120)
-    plt.close(fig)
+    save_with_legend(fig, ax, out_file)
 
 
 def plot_knn_blocks(results: dict, out_file: str) -> None:
@@ -71,11 +75,7 @@ def plot_knn_blocks(results: dict, out_file: str) -> None:
     ax.set(xlabel='block', ylabel='k-NN top-1 (%), mean patch token, no final norm',
            title=f'k-NN of every block\n{setting(results)}')
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.grid(alpha=.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=120)
-    plt.close(fig)
+    save_with_legend(fig, ax, out_file)
 
 
 FIGURES = {'any_order': ('any_order_steps.png', plot_any_order),
