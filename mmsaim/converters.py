@@ -29,7 +29,7 @@ from typing import Dict, List, Mapping, Tuple
 import torch
 
 from .models.utils import gaussian_kernel2d
-from .runner import load_checkpoint_file
+from .fileio import CheckpointError, read_checkpoint
 
 # '{}' stands for a block index; a pattern names a module (its parameters follow) or a tensor.
 MMPRETRAIN_TO_TIMM = {
@@ -60,7 +60,7 @@ RELEASE_BLUR = 'gaussian_blur.weight'
 
 
 def load_checkpoint_weights(path: str) -> Dict[str, torch.Tensor]:
-    """The weights in a checkpoint file, read with :func:`mmsaim.runner.load_checkpoint_file`.
+    """The weights in a checkpoint file, read with :func:`mmsaim.fileio.read_checkpoint`.
 
     This is the one place where the converters read a file. Besides what that function
     allows (mmengine's training state) it takes the release's ``argparse.Namespace`` of
@@ -76,8 +76,12 @@ def load_checkpoint_weights(path: str) -> Dict[str, torch.Tensor]:
             from safetensors.torch import load_file
         except ImportError as error:
             raise ImportError(f'{path} is a safetensors file: pip install safetensors') from error
-        return load_file(path)
-    checkpoint = load_checkpoint_file(path, 'cpu', plain_classes=(argparse.Namespace, ))
+        try:
+            return load_file(path)
+        except Exception as e:  # safetensors' own error type, for any damage to the file
+            raise CheckpointError(f'{path} is not a readable safetensors file: '
+                                  f'{" ".join(str(e).split())[:200]}') from None
+    checkpoint = read_checkpoint(path, 'cpu', plain_classes=(argparse.Namespace, ))
     for key in ('state_dict', 'model'):
         if isinstance(checkpoint, dict) and key in checkpoint:
             return checkpoint[key]
@@ -131,14 +135,14 @@ def _rename_all(state_dict: Mapping[str, torch.Tensor],
                 table: Mapping[str, str],
                 source: str,
                 skip_unknown: bool = False) -> 'OrderedDict[str, torch.Tensor]':
-    """:func:`_rename_keys`; keys no entry matches raise a KeyError that names them, or are
+    """:func:`_rename_keys`; keys no entry matches raise a ValueError that names them, or are
     dropped with ``skip_unknown``."""
     renamed, unmatched = _rename_keys(state_dict, table)
     if unmatched and not skip_unknown:
-        raise KeyError(f'{len(unmatched)} keys are not {source} ViT encoder weights: '
-                       f'{unmatched[:10]}. Give the encoder alone (encoder_state_dict takes '
-                       'it from under "backbone."), or drop the others (--skip-unknown), '
-                       'such as a classifier head.')
+        raise ValueError(f'{len(unmatched)} keys are not {source} ViT encoder weights: '
+                         f'{unmatched[:10]}. Give the encoder alone (encoder_state_dict takes '
+                         'it from under "backbone."), or drop the others (--skip-unknown), '
+                         'such as a classifier head.')
     return renamed
 
 
@@ -156,7 +160,7 @@ def timm_to_mmpretrain(state_dict: Mapping[str, torch.Tensor],
     """timm ``VisionTransformer`` weights -> mmpretrain ``VisionTransformer`` weights.
 
     ``skip_unknown`` drops what is not encoder weights (``head``, ``fc_norm``) instead of
-    raising a KeyError.
+    raising a ValueError.
     """
     return _rename_all(state_dict, TIMM_TO_MMPRETRAIN, 'timm', skip_unknown)
 
@@ -190,8 +194,8 @@ def _merge_release_qkv(state_dict: Mapping[str, torch.Tensor]
             qkv['k'] = torch.zeros_like(qkv['q'])
         missing = {'q', 'k', 'v'} - qkv.keys()
         if missing:
-            raise KeyError(f'{key}: attn.{"/".join(sorted(missing))} missing from the '
-                           'release checkpoint')
+            raise ValueError(f'{key}: attn.{"/".join(sorted(missing))} missing from the '
+                             'release checkpoint')
         merged[key] = torch.cat([qkv['q'], qkv['k'], qkv['v']], dim=0)
     return merged
 
@@ -227,7 +231,7 @@ def saim_release_to_mmsaim(state_dict: Mapping[str, torch.Tensor],
     Args:
         state_dict: the release's weights (the ``'model'`` entry of its checkpoint).
         blur_sigma: the sigma of the release's Gaussian kernel (the paper's 1).
-        skip_unknown: drop keys with no mmsaim name instead of raising a KeyError.
+        skip_unknown: drop keys with no mmsaim name instead of raising a ValueError.
     """
     state_dict = _merge_release_qkv(state_dict)
     if RELEASE_BLUR in state_dict:
@@ -243,8 +247,8 @@ def saim_release_to_mmsaim(state_dict: Mapping[str, torch.Tensor],
     neck, unknown_neck = _rename_keys(query_stream, TIMM_TO_MMPRETRAIN)
     unknown = (unknown_encoder + ['query_' + k for k in unknown_neck] + unknown_head)
     if unknown and not skip_unknown:
-        raise KeyError(f'{len(unknown)} keys of the release have no mmsaim name: '
-                       f'{unknown[:10]}; pass --skip-unknown to drop them')
+        raise ValueError(f'{len(unknown)} keys of the release have no mmsaim name: '
+                         f'{unknown[:10]}; pass --skip-unknown to drop them')
     converted = OrderedDict((f'backbone.{k}', v) for k, v in encoder.items())
     converted.update((f'neck.{k}', v) for k, v in neck.items())
     converted.update(head)

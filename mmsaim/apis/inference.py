@@ -31,7 +31,7 @@ def init_model(config: Union[str, PathLike, Config],
             ``mmpretrain.list_models('*saim*')``. Built through mmpretrain's ``get_model``.
         checkpoint: a checkpoint holding every weight of that model with its shape (a
             pretraining config takes a pretraining checkpoint). It is read with
-            :func:`mmsaim.runner.load_checkpoint_file`, which refuses files that could run
+            :func:`mmsaim.fileio.read_checkpoint`, which refuses files that could run
             code; a checkpoint that does not fit raises a ``CheckpointError`` listing what is
             missing. ``None`` keeps the model's own initialization.
         device: Defaults to ``'cpu'``.
@@ -65,7 +65,7 @@ def load_pipeline(size: int) -> Compose:
     """Read an image file, resize its short side to ``size`` and center-crop it square."""
     return Compose([
         TRANSFORMS.build(t) for t in (
-            dict(type='LoadImageFromFile'),
+            dict(type='CheckedLoadImageFromFile'),
             dict(type='ResizeEdge', scale=size, edge='short', backend='pillow',
                  interpolation='bicubic'),
             dict(type='CenterCrop', crop_size=size),

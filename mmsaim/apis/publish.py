@@ -8,7 +8,7 @@ from typing import Union
 import numpy as np
 import torch
 
-from ..runner import load_checkpoint_file, replace_file_atomically
+from ..fileio import read_checkpoint, replace_file_atomically
 
 PLAIN = (str, int, float, bool, type(None))
 
@@ -75,7 +75,7 @@ def publish_checkpoint(checkpoint: Union[str, dict], out_file: str) -> str:
     """
     source = checkpoint if isinstance(checkpoint, str) else None
     if source is not None:
-        checkpoint = load_checkpoint_file(source, map_location='cpu')
+        checkpoint = read_checkpoint(source, map_location='cpu')
     if not checkpoint.get('state_dict'):
         raise ValueError(f'{source or "the checkpoint"} holds no weights (no state_dict, or '
                          'an empty one); publish a checkpoint that training wrote')

@@ -11,9 +11,10 @@ import os
 import sys
 from typing import Callable, Optional
 
+import torch
 from mmengine.config import DictAction
 
-from ..runner import CheckpointError
+from ..fileio import CheckpointError
 
 # What a user's input can cause, and a diverged training run (its message says what to do);
 # anything else is a bug and keeps its traceback.
@@ -55,13 +56,55 @@ class CfgOptionsAction(DictAction):
         super().__call__(parser, namespace, values, option_string)
 
 
+MAX_MESSAGE = 600  # characters of an error message a tool prints
+
+
 def one_line(error: BaseException) -> str:
-    """The message of ``error`` on one line. An error that a DataLoader worker raised carries
-    the worker's traceback in its message; its last line is the original message."""
+    """The message of ``error`` on one line, printable and at most :data:`MAX_MESSAGE`
+    characters. An error that a DataLoader worker raised carries the worker's traceback in
+    its message; its last line is the original message."""
     text = str(error).strip()
     if 'Original Traceback' in text:
         text = text.splitlines()[-1].split(': ', 1)[-1]
-    return ' '.join(text.split()) or type(error).__name__
+    text = ' '.join(text.split()) or type(error).__name__
+    text = ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + '...'
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{text!r}: give an integer >= 1')
+    return value
+
+
+def device(text: str) -> str:
+    """An argparse type: a torch device this machine has, such as cpu or cuda:0."""
+    try:
+        kind = torch.device(text).type
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f'{text!r}: give a device such as cpu, cuda or '
+                                         'cuda:0') from None
+    if kind == 'cuda' and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f'{text!r}: this machine has no CUDA device; give cpu')
+    return text
+
+
+def check_image_size(shape, patch_size: int, option: str) -> None:
+    """Refuse image sizes that are not multiples of the encoder's patch size."""
+    if any(size % patch_size for size in shape):
+        raise ValueError(f'{option} {" ".join(map(str, shape))}: give sizes that are '
+                         f'multiples of the patch size, {patch_size}')
+
+
+def output_file(path: str) -> str:
+    """``path`` with its folder created, for a tool to write."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return path
 
 
 def debugging(args: Optional[argparse.Namespace] = None) -> bool:

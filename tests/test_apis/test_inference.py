@@ -7,7 +7,7 @@ from mmpretrain.models import VisionTransformer
 
 from mmsaim.apis import extract_features, init_model, reconstruct
 from mmsaim.models.utils import denormalize_patches, patchify, unpatchify
-from mmsaim.runner import CheckpointError
+from mmsaim.fileio import CheckpointError
 from tests.helpers.models import build_tiny_pixel_saim, build_tiny_saim
 from tests.helpers.tool_runs import ROOT, write_images
 

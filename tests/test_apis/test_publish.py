@@ -12,7 +12,7 @@ import torch
 from mmengine.logging import MessageHub
 
 from mmsaim.apis import plain_meta, publish_checkpoint
-from mmsaim.runner import CheckpointError
+from mmsaim.fileio import CheckpointError
 from tests.helpers.models import build_tiny_saim
 from tests.helpers.tool_runs import ROOT
 

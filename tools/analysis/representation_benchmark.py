@@ -49,8 +49,8 @@ from mmsaim.apis import load_trained_weights, publish_checkpoint
 from mmsaim.cli import run_tool, tool_parser
 from mmsaim.models.utils import ORDER_NAMES
 from mmsaim.paths import REPO_ROOT
-from mmsaim.runner import (ConfigError, build_runner, find_resumable_checkpoint,
-                           replace_file_atomically)
+from mmsaim.fileio import find_resumable_checkpoint, replace_file_atomically
+from mmsaim.runner import ConfigError, build_runner
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
 from benchmark_presets import (derived_preset, load_config, preset_file,  # noqa: E402

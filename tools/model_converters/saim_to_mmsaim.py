@@ -34,10 +34,12 @@ def parse_args():
 def main(args):
     refuse_overwriting_input(args.dst, args.src)
     weights = load_checkpoint_weights(args.src)
+    if not any(key.startswith('query_blocks.') for key in weights):
+        raise ValueError(f'{args.src} holds no query stream (query_blocks.N), so it is not a '
+                         'pretraining checkpoint of the SAIM release (its keys are like '
+                         f'{sorted(weights)[:3]}); timm ViT weights convert with '
+                         'timm_to_mmsaim.py')
     state_dict = saim_release_to_mmsaim(weights, args.blur_sigma, args.skip_unknown)
-    if not state_dict:
-        raise ValueError(f'{args.src} holds no weight of the SAIM release (its keys are like '
-                         f'{sorted(weights)[:3]}); give a checkpoint of the public release')
     torch.save({'state_dict': state_dict}, args.dst)
     print(f'{len(state_dict)} tensors written to {args.dst}')
 

@@ -6,7 +6,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from ...runner import find_resumable_checkpoint, replace_file_atomically
+from ...fileio import find_resumable_checkpoint, replace_file_atomically
 
 UNCONFIRMED = 'unconfirmed_checkpoint'  # set by ResumableCheckpointHook
 

@@ -6,7 +6,7 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
-from ...runner.pretrained_encoder import load_pretrained_encoder, split_pretrained
+from ..utils.pretrained_encoder import load_pretrained_encoder, split_pretrained
 from ..utils import BlockRunner, Layout, check_divisible, check_supported_blocks
 
 

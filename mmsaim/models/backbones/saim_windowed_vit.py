@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 
-from ...runner.pretrained_encoder import load_pretrained_encoder, split_pretrained
+from ..utils.pretrained_encoder import load_pretrained_encoder, split_pretrained
 from ..utils import check_supported_blocks, transformer_block
 
 

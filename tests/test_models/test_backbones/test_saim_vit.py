@@ -6,7 +6,7 @@ from mmpretrain.registry import MODELS
 
 from mmsaim.models import SAIMViT
 from mmsaim.models.utils import draw_permutation
-from mmsaim.runner import CheckpointError
+from mmsaim.fileio import CheckpointError
 from tests.helpers.models import build_tiny_saim, make_layout
 
 

@@ -3,7 +3,7 @@ import torch
 
 from mmsaim.models import SAIMWindowedViT
 from mmsaim.models.backbones.saim_windowed_vit import window_partition, window_unpartition
-from mmsaim.runner import CheckpointError
+from mmsaim.fileio import CheckpointError
 from tests.helpers.models import build_tiny_saim
 
 

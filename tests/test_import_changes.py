@@ -1,5 +1,5 @@
-"""What ``import mmsaim`` changes in torch, NumPy, mmengine and mmpretrain: exactly what
-mmsaim.compat lists (and the registrations), only for the versions it names."""
+"""What ``import mmsaim`` changes in torch, NumPy, mmengine and mmpretrain: its registrations
+and mmengine's checkpoint loaders, nothing else."""
 import json
 import os
 import re
@@ -7,10 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-from packaging.specifiers import SpecifierSet
-
-from mmsaim import compat
+from mmsaim.fileio.checkpoint_sources import SOURCES
 
 # The modules that `import mmsaim` imports besides its own: imported first, so that what
 # their own import changes is not taken for mmsaim's doing.
@@ -65,8 +62,9 @@ SNAPSHOT = textwrap.dedent("""
 SCHEMES = 'mmengine.runner.checkpoint.CheckpointLoader._schemes'
 # Each change `import mmsaim` makes outside mmsaim, and why (README: "What importing does").
 EXPECTED_CHANGES = {
-    # compat's one fix: mmengine reads local checkpoint files with mmsaim's loader.
-    f"{SCHEMES}['']": 'checkpoint_loader',
+    # mmengine reads checkpoints from every source it knows as plain data (mmsaim.fileio).
+    **{f"{SCHEMES}[{prefix!r}]": 'plain-data reader' for prefix in
+       ['', *(prefix for prefix, *_ in SOURCES)]},
     # Registration: the loader of the configs' `Weights: mmsaim-unpublished://NAME`, which
     # says that no weights are published and how to make them.
     f"{SCHEMES}['mmsaim-unpublished://']": 'registration',
@@ -92,40 +90,14 @@ def import_changes(**env):
     return _grouped(_python(SNAPSHOT, json.dumps(_python(DEPENDENCIES, **env)), **env))
 
 
-def test_import_changes_only_what_compat_lists():
+def test_import_changes_only_the_registrations_and_the_loaders():
     assert import_changes() == set(EXPECTED_CHANGES)
-    assert [fix.name for fix in compat.FIXES] == ['checkpoint_loader']
 
 
-def test_switched_off_by_environment():
-    assert import_changes(MMSAIM_NO_COMPAT='1') == {
-        key for key, why in EXPECTED_CHANGES.items() if why not in compat.FIX_NAMES}
-
-
-def test_fix_applies_only_to_the_versions_it_targets(monkeypatch):
-    applied = []
-    fixes = (
-        compat.Fix('now', dict(mmengine=SpecifierSet('>=0.10,<0.11'),
-                               torch=SpecifierSet('>=2.6')), lambda: applied.append(1)),
-        compat.Fix('old', dict(mmengine=SpecifierSet('<0.8')), lambda: applied.append(2)),
-        compat.Fix('old torch', dict(mmengine=SpecifierSet('>=0.10'),
-                                     torch=SpecifierSet('<2.6')), lambda: applied.append(3)),
-        compat.Fix('absent', {'no-such-package': SpecifierSet()}, lambda: applied.append(4)))
-    monkeypatch.setattr(compat, 'FIXES', fixes)
-    assert compat.apply_all() == ['now'] and applied == [1]
-    monkeypatch.setenv('MMSAIM_NO_COMPAT', '1')
-    assert compat.apply_all() == [] and applied == [1]
-
-
-@pytest.mark.parametrize('installed', ['2.14.1+cu130', '2.14.1'])
-def test_local_builds_count_as_their_release(monkeypatch, installed):
-    monkeypatch.setattr(compat.importlib.metadata, 'version', lambda package: installed)
-    assert compat.Fix('x', dict(torch=SpecifierSet('>=2.6')), None).targets_installed()
-
-
-def test_the_fix_is_needed_where_it_applies(tmp_path):
-    """Without it, mmengine cannot read a checkpoint that its own Runner wrote: torch >= 2.6
-    loads with weights_only=True and refuses mmengine's HistoryBuffer."""
+def test_a_bare_mmengine_cannot_read_its_runners_checkpoints(tmp_path):
+    """With torch >= 2.6 (weights_only=True by default) mmengine cannot read a checkpoint
+    that its own Runner wrote, whose HistoryBuffer torch's allowlist refuses; the plain-data
+    reader can."""
     from mmengine.logging import MessageHub
     import torch
     hub = MessageHub.get_instance('compat_test')

@@ -15,9 +15,10 @@ objects with whatever their saved state holds. So every checkpoint is read in tw
    planted attributes (``__deepcopy__``, ``__reduce_ex__``, ...); functions and classes are
    not data. Anything else is refused with a :class:`PlainDataError` that names its key.
 """
+import math
 import pickle
 from collections import Counter, OrderedDict
-from typing import Any, List, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -36,7 +37,7 @@ class PlainDataError(ValueError):
     """A value in a checkpoint that is not plain data; ``key`` is where it sits."""
 
     def __init__(self, key: str, problem: str):
-        super().__init__(f'{key or "the top level"}: {problem}')
+        super().__init__(f'{shown(key, limit=100) if key else "the top level"}: {problem}')
         self.key, self.problem = key, problem
 
 
@@ -134,13 +135,14 @@ def _plain_dtype(record: Any, key: str) -> np.dtype:
     if dtype is None or dtype.kind not in PLAIN_DTYPE_KINDS or dtype.fields is not None \
             or dtype.subdtype is not None:
         raise PlainDataError(
-            key, f'a NumPy array or scalar of dtype {name!r} (object, structured and void '
-            'dtypes hold pointers)')
+            key, f'a NumPy array or scalar of dtype {shown(repr(name))} (object, structured '
+            'and void dtypes hold pointers)')
     if state is None:
         return dtype
     if not (isinstance(state, tuple) and len(state) in (8, 9) and state[1] in '<>|='
             and state[2:5] == (None, None, None) and state[5] in (-1, dtype.itemsize)):
-        raise PlainDataError(key, f'a NumPy dtype {name!r} with an unexpected state {state!r}')
+        raise PlainDataError(key, f'a NumPy dtype {shown(repr(name))} with an unexpected '
+                             f'state {shown(repr(state))}')
     return dtype.newbyteorder(state[1]) if state[1] in '<>' else dtype
 
 
@@ -155,8 +157,8 @@ def _plain_array(record: ArrayRecord, key: str) -> np.ndarray:
     _, shape, dtype, fortran, data = state
     dtype = _plain_dtype(dtype, key)
     if not (isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape)):
-        raise PlainDataError(key, f'a NumPy array of shape {shape!r}')
-    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        raise PlainDataError(key, f'a NumPy array of shape {shown(repr(shape))}')
+    size = math.prod(shape) * dtype.itemsize
     if not isinstance(data, (bytes, bytearray)) or len(data) != size:
         raise PlainDataError(key, f'a NumPy array of shape {shape} and dtype {dtype} whose '
                              f'data is not {size} bytes')
@@ -194,7 +196,7 @@ def _history_buffer(record: HistoryBufferRecord, key: str) -> HistoryBuffer:
     unknown = set(state) - {'max_length', '_log_history', '_count_history', STATISTICS}
     if unknown:
         raise PlainDataError(
-            key, f'a HistoryBuffer with attributes {sorted(unknown)}, which mmengine never '
+            key, f'a HistoryBuffer with attributes {shown(sorted(unknown))}, which mmengine never '
             'writes')
     max_length = state.get('max_length', 1000000)
     if type(max_length) is not int or max_length < 1:
@@ -210,69 +212,97 @@ def _history_buffer(record: HistoryBufferRecord, key: str) -> HistoryBuffer:
     return HistoryBuffer(logs, counts, max_length)
 
 
-def _no_attributes(obj: Any, key: str, allowed: Tuple[str, ...] = ()) -> None:
-    planted = sorted(set(getattr(obj, '__dict__', {})) - set(allowed))
-    if planted:
-        raise PlainDataError(key, f'{type(obj).__name__} object with attributes {planted} '
-                             'set by the file')
-
-
-def _tensor(tensor: torch.Tensor, key: str) -> torch.Tensor:
-    if type(tensor) not in (torch.Tensor, torch.nn.Parameter):
-        raise PlainDataError(key, f'a tensor of type {type(tensor).__name__}')
-    _no_attributes(tensor, key)
-    return tensor
+def shown(value: Any, limit: int = 60) -> str:
+    """``value`` (a name or key read from a file) as printable text of at most ``limit``
+    characters: control characters escaped, the rest cut with ``...``."""
+    text = value if isinstance(value, str) and value.isprintable() else repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _child(key: str, name: Any) -> str:
-    return f'{key}.{name}' if key else str(name)
+    return f'{key}.{shown(name)}' if key else shown(name)
 
 
-def as_plain_data(obj: Any, key: str = '', depth: int = 0,
-                  plain_classes: Tuple[type, ...] = ()) -> Any:
+def _no_attributes(obj: Any, key: str, allowed: Tuple[str, ...] = ()) -> None:
+    planted = sorted(set(getattr(obj, '__dict__', {})) - set(allowed))
+    if planted:
+        raise PlainDataError(key, f'{type(obj).__name__} object with attributes '
+                             f'{shown(planted)} set by the file')
+
+
+class _Rebuilder:
+    """The walk of :func:`as_plain_data` (its arguments are the walk's settings)."""
+
+    def __init__(self, plain_classes: Tuple[type, ...], max_tensor_bytes: Optional[int]):
+        self.plain_classes, self.max_tensor_bytes = plain_classes, max_tensor_bytes
+
+    def tensor(self, tensor: torch.Tensor, key: str) -> torch.Tensor:
+        if type(tensor) not in (torch.Tensor, torch.nn.Parameter):
+            raise PlainDataError(key, f'a tensor of type {type(tensor).__name__}')
+        _no_attributes(tensor, key)
+        if tensor.layout != torch.strided or tensor.is_meta:
+            raise PlainDataError(key, f'a {tensor.layout} tensor on the {tensor.device.type} '
+                                 'device (weights are dense tensors that hold their values)')
+        size = tensor.numel() * tensor.element_size()
+        if self.max_tensor_bytes is not None and size > self.max_tensor_bytes:
+            raise PlainDataError(
+                key, f'a tensor of shape {tuple(tensor.shape)} ({size} bytes) that the file '
+                f'({self.max_tensor_bytes} bytes) cannot hold: its strides repeat its data')
+        return tensor
+
+    def rebuild(self, obj: Any, key: str = '', depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise PlainDataError(key, f'containers nested more than {MAX_DEPTH} levels deep')
+        kind = type(obj)
+        if kind in PLAIN_SCALARS:
+            return obj
+        if isinstance(obj, torch.Tensor):
+            return self.tensor(obj, key)
+        if kind is ArrayRecord:
+            return _plain_array(obj, key)
+        if kind is ScalarRecord:
+            return _plain_scalar(obj, key)
+        if kind is HistoryBufferRecord:
+            return _history_buffer(obj, key)
+        if kind in (list, tuple, set, frozenset):
+            return kind(self.rebuild(v, _child(key, i), depth + 1) for i, v in enumerate(obj))
+        if kind in (dict, OrderedDict, Counter):
+            # torch's state dicts carry their module versions in an `_metadata` attribute.
+            _no_attributes(obj, key, allowed=('_metadata', ) if kind is OrderedDict else ())
+            plain = kind()
+            for name, value in obj.items():
+                if type(name) not in (str, int, float, bool, type(None)):
+                    raise PlainDataError(key, f'a dict key of type {type(name).__name__}')
+                plain[name] = self.rebuild(value, _child(key, name), depth + 1)
+            if kind is OrderedDict and hasattr(obj, '_metadata'):
+                plain._metadata = self.rebuild(obj._metadata, _child(key, '_metadata'),
+                                               depth + 1)
+            return plain
+        if kind in self.plain_classes:
+            attributes = vars(obj)
+            dunders = sorted(name for name in attributes if str(name).startswith('__'))
+            if dunders:
+                raise PlainDataError(key, f'{kind.__name__} object with attributes '
+                                     f'{shown(dunders)}')
+            for name, value in attributes.items():
+                setattr(obj, name, self.rebuild(value, _child(key, name), depth + 1))
+            return obj
+        name = getattr(obj, '__qualname__', None)
+        raise PlainDataError(key, f'{kind.__name__} {shown(name)}' if name else
+                             f'a {kind.__name__}')
+
+
+def as_plain_data(obj: Any, plain_classes: Tuple[type, ...] = (),
+                  max_tensor_bytes: Optional[int] = None) -> Any:
     """``obj`` as unpickled with :func:`unpickler_allowlist`, rebuilt from plain values.
 
-    ``plain_classes``: further classes whose instances are kept, when every attribute the
-    file set is plain data and none is a dunder name.
+    Args:
+        plain_classes: further classes whose instances are kept, when every attribute the
+            file set is plain data and none is a dunder name.
+        max_tensor_bytes: the most bytes a tensor may span (the size of its file): a
+            zero-stride view over a few bytes would otherwise become gigabytes when copied.
 
     Raises:
         PlainDataError: a value that is not plain data, with its key (``meta.dataset_meta``).
     """
-    if depth > MAX_DEPTH:
-        raise PlainDataError(key, f'containers nested more than {MAX_DEPTH} levels deep')
-    kind = type(obj)
-    if kind in PLAIN_SCALARS:
-        return obj
-    if isinstance(obj, torch.Tensor):
-        return _tensor(obj, key)
-    if kind is ArrayRecord:
-        return _plain_array(obj, key)
-    if kind is ScalarRecord:
-        return _plain_scalar(obj, key)
-    if kind is HistoryBufferRecord:
-        return _history_buffer(obj, key)
-    if kind in (list, tuple, set, frozenset):
-        items = [as_plain_data(v, _child(key, i), depth + 1, plain_classes)
-                 for i, v in enumerate(obj)]
-        return kind(items)
-    if kind in (dict, OrderedDict, Counter):
-        # torch's state dicts carry their module versions in an `_metadata` attribute.
-        _no_attributes(obj, key, allowed=('_metadata', ) if kind is OrderedDict else ())
-        plain = kind()
-        for name, value in obj.items():
-            if type(name) not in (str, int, float, bool, type(None)):
-                raise PlainDataError(key, f'a dict key of type {type(name).__name__}')
-            plain[name] = as_plain_data(value, _child(key, name), depth + 1, plain_classes)
-        if kind is OrderedDict and hasattr(obj, '_metadata'):
-            plain._metadata = as_plain_data(obj._metadata, _child(key, '_metadata'), depth + 1)
-        return plain
-    if kind in plain_classes:
-        attributes = vars(obj)
-        dunders = sorted(name for name in attributes if str(name).startswith('__'))
-        if dunders:
-            raise PlainDataError(key, f'{kind.__name__} object with attributes {dunders}')
-        for name, value in attributes.items():
-            setattr(obj, name, as_plain_data(value, _child(key, name), depth + 1, plain_classes))
-        return obj
-    name = getattr(obj, '__qualname__', None)
-    raise PlainDataError(key, f'{kind.__name__} {name}' if name else f'a {kind.__name__}')
+    return _Rebuilder(tuple(plain_classes), max_tensor_bytes).rebuild(obj)

@@ -7,9 +7,10 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmsaim.runner import (CheckpointError, find_resumable_checkpoint, is_complete_checkpoint,
+from mmsaim.fileio import (CheckpointError, find_resumable_checkpoint, is_complete_checkpoint,
                            load_checkpoint_file)
 from tests.helpers.crafted_checkpoints import PlantedHistoryBuffer, getattr_exploit, write_payload
+from tests.helpers.malformed_checkpoints import MALFORMED, write_malformed
 from tests.helpers.toy_regression import Points, Regression
 
 
@@ -99,3 +100,39 @@ def test_resumable_checkpoint_passes_over_cut_off_files(trained, tmp_path):
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_11.pth'))
     assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_10.pth')
     assert find_resumable_checkpoint(str(tmp_path / 'empty')) is None
+
+
+# What the refusal of each malformed file says (the rest of the line names the file).
+MALFORMED_REFUSALS = {
+    'bad text codec': "UnicodeDecodeError: 'utf-8' codec can't decode",
+    'memo index': 'not a readable PyTorch checkpoint: KeyError: 5',
+    'truncated storage record': 'record size (6 bytes) does not match expected size',
+    'byte order as a number': 'Unknown endianness type: 1',
+    'negative storage offset': 'invalid storage offset -5',
+    'storage offset out of bounds': 'not a readable PyTorch checkpoint: RuntimeError',
+    'overflowing size': 'integer multiplication overflow',
+    'zero-stride bomb': 'a tensor of shape (32768, 32768) (4294967296 bytes) that the file',
+    'deflated bomb': 'its records declare 67109098 bytes, more than the',
+    'recursive list': 'containers nested more than 64 levels deep at meta.loop.0.0',
+    'invalid sparse tensor': 'size is inconsistent with indices',
+    'meta tensor': 'a torch.strided tensor on the meta device',
+    'top-level tensor': 'it holds a Tensor at its top level',
+    'top-level list': 'it holds a list at its top level',
+    'int keys': 'it holds the int key 0 in its state_dict',
+    'terminal escapes in a key': r"a int at state_dict.'\x1b[2J\x1b[31mwxxx",
+}
+
+
+@pytest.mark.parametrize('name', sorted(MALFORMED))
+def test_a_malformed_file_is_one_short_printable_line(tmp_path, name):
+    path = write_malformed(name, tmp_path / 'broken.pth')
+    with pytest.raises(CheckpointError) as refused:
+        load_checkpoint_file(path)
+    message = str(refused.value)
+    assert MALFORMED_REFUSALS[name] in message, message
+    assert message.startswith(('Refusing to load ' + path, path)) and message.isprintable()
+    assert len(message) < 600
+
+
+def test_every_malformed_file_has_its_refusal():
+    assert set(MALFORMED_REFUSALS) == set(MALFORMED)

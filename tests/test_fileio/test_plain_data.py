@@ -12,7 +12,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmsaim.runner import CheckpointError, load_checkpoint_file
+from mmsaim.fileio import CheckpointError, load_checkpoint_file
 from tests.helpers.crafted_checkpoints import PAYLOADS, write_payload
 
 REFUSED_AT = {

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
-from .checkpoint import CheckpointError, load_checkpoint_file
+from ...fileio import CheckpointError, read_checkpoint
 
 _BLOCK = re.compile(r'^layers\.(\d+)\.')
 
@@ -39,7 +39,7 @@ def describe_vit(state_dict: Dict[str, torch.Tensor]) -> str:
 def encoder_weights(checkpoint: str, prefix: str = '',
                     map_location='cpu') -> Dict[str, torch.Tensor]:
     """The weights under ``prefix`` in a checkpoint file, with the prefix removed."""
-    state = load_checkpoint_file(checkpoint, map_location)
+    state = read_checkpoint(checkpoint, map_location)
     if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
         state = state['state_dict']
     weights = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
