@@ -14,9 +14,13 @@ earlier checkpoints are never written over. --resume alone takes the newest comp
 checkpoint in the work dir; a larger train_cfg.max_epochs then extends the run, following
 the config's schedule for the new length from where the run is.
 """
+import os.path as osp
+
 import mmsaim  # noqa: F401  (registrations; before anything else)
 from mmsaim.cli import add_runner_args, run_tool, tool_parser
-from mmsaim.runner import build_runner, load_runner_cfg, prepare_runner_cfg
+from mmsaim.fileio import find_resumable_checkpoint, read_checkpoint
+from mmsaim.runner import (build_runner, check_training_work_dir, load_runner_cfg,
+                           prepare_runner_cfg)
 
 
 def parse_args():
@@ -42,6 +46,12 @@ def main(args):
     cfg = prepare_runner_cfg(
         cfg, amp=args.amp, resume=args.resume, auto_scale_lr=args.auto_scale_lr,
         no_validate=args.no_validate, no_persistent_workers=args.no_persistent_workers)
+    check_training_work_dir(cfg.work_dir, cfg.get('resume', False), cfg.get('load_from'))
+    start = cfg.get('load_from')
+    if start is None and cfg.get('resume') and osp.isdir(cfg.work_dir):
+        start = find_resumable_checkpoint(cfg.work_dir)
+    if start:  # a file the reader refuses is one line before the Runner's log, not after it
+        read_checkpoint(start, map_location='cpu')
     build_runner(cfg).train()
 
 

@@ -1,15 +1,13 @@
-from .checkpoint import (CheckpointError, checkpoint_files, find_resumable_checkpoint,
-                         is_complete_checkpoint, load_checkpoint_file, replace_file_atomically)
 from .init_report import summarized_init_report
-from .plain_data import PlainDataError, as_plain_data
-from .runner_cfg import (ConfigError, build_runner, check_cfg_options,
-                         drop_schedulers_after_training, load_runner_cfg, prepare_runner_cfg)
-from .safe_runner import SafeRunner, WorkDirInUseError, read_checkpoint
+from .resume_checks import check_resumable
+from .runner_cfg import (ConfigError, build_runner, check_cfg_options, check_loops,
+                         load_runner_cfg, prepare_runner_cfg, read_config)
+from .safe_runner import SafeRunner
+from .work_dir_checks import WorkDirInUseError, check_config_outside, check_training_work_dir
 
 __all__ = [
-    'CheckpointError', 'checkpoint_files', 'find_resumable_checkpoint', 'is_complete_checkpoint',
-    'load_checkpoint_file', 'replace_file_atomically', 'PlainDataError', 'as_plain_data',
-    'ConfigError', 'build_runner', 'check_cfg_options', 'drop_schedulers_after_training',
-    'load_runner_cfg', 'prepare_runner_cfg', 'SafeRunner', 'WorkDirInUseError',
-    'read_checkpoint', 'summarized_init_report'
+    'summarized_init_report', 'check_resumable', 'ConfigError', 'build_runner',
+    'check_cfg_options', 'check_loops', 'load_runner_cfg', 'prepare_runner_cfg',
+    'read_config', 'SafeRunner',
+    'WorkDirInUseError', 'check_config_outside', 'check_training_work_dir'
 ]

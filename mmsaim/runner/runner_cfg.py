@@ -1,13 +1,18 @@
 """A training or test config as ``tools/train.py`` and ``tools/test.py`` hand it to the
 Runner: command-line overrides checked, switches applied, the safe Runner selected."""
+import difflib
 import inspect
+import os
 import os.path as osp
 from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.logging import print_log
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.registry import LOOPS, RUNNERS
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop, Runner, TestLoop, ValLoop
+from mmpretrain.datasets import CustomDataset
+
+from .work_dir_checks import WorkDirInUseError, check_config_outside
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # The top-level config keys the Runner reads; other top-level names are the config file's
@@ -17,6 +22,8 @@ RUNNER_KEYS = (set(inspect.signature(Runner.__init__).parameters) - {'self', 'cf
     'find_unused_parameters', 'activation_checkpointing', 'efficient_conv_bn_eval', 'compile'
 }
 MISSING = object()
+# The images mmpretrain's CustomDataset finds in a folder by default (its `extensions`).
+FOLDER_EXTENSIONS = inspect.signature(CustomDataset.__init__).parameters['extensions'].default
 
 
 class ConfigError(ValueError):
@@ -99,6 +106,101 @@ def check_cfg_options(cfg: Config, options: dict, config_file: str) -> None:
                               f'give {_kind(old)}')
 
 
+def read_config(config: str) -> Config:
+    """``Config.fromfile(config)``, with what can go wrong said in one line.
+
+    Raises:
+        FileNotFoundError: no such config file.
+        ConfigError: the config needs an unset environment variable, or cannot be read (a
+            syntax or name error in its code, bad YAML, a missing base): the error on one
+            line.
+    """
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'no config file {config}')
+    try:
+        return Config.fromfile(config)
+    except KeyError as e:  # mmengine's error for an unset `{{$VAR:}}`
+        raise ConfigError(f'{config}: {e.args[0]}') from None
+    except Exception as e:  # the config's own code, or its format, is broken
+        raise ConfigError(f'{config} cannot be read: {type(e).__name__}: '
+                          f'{" ".join(str(e).split())}') from None
+
+
+def _loop_class(cfg: Config, name: str, loop: dict) -> Optional[type]:
+    """The class the Runner builds for ``cfg[name]`` (None: a type this cannot look up)."""
+    if 'type' not in loop:
+        if name == 'train_cfg':
+            return EpochBasedTrainLoop if loop.get('by_epoch', True) else IterBasedTrainLoop
+        return ValLoop if name == 'val_cfg' else TestLoop
+    if not isinstance(loop['type'], str):
+        return loop['type'] if isinstance(loop['type'], type) else None
+    with LOOPS.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+        found = registry.get(loop['type'])
+    if found is None:
+        raise ConfigError(f'{name}.type={loop["type"]!r}: no loop of that name is registered; '
+                          'give one of mmengine\'s (EpochBasedTrainLoop, IterBasedTrainLoop, '
+                          'ValLoop, TestLoop) or of the config\'s packages')
+    return found
+
+
+def check_loops(cfg: Config) -> None:
+    """Refuse loop settings that no run can use, before the Runner starts: an unknown loop
+    type, a setting its loop does not take (``train_cfg.max_epoch``), and lengths or
+    intervals below 1."""
+    for name in ('train_cfg', 'val_cfg', 'test_cfg'):
+        loop = cfg.get(name)
+        if not isinstance(loop, dict):
+            continue
+        for key in ('max_epochs', 'max_iters', 'val_interval', 'val_begin'):
+            value = loop.get(key)
+            least = 1 if key != 'val_begin' else 0
+            if key in loop and not (type(value) is int and value >= least):
+                raise ConfigError(f'{name}.{key}={value!r}: give an integer >= {least}')
+        cls = _loop_class(cfg, name, loop)
+        if cls is None:
+            continue
+        parameters = inspect.signature(cls.__init__).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+            continue
+        takes = [p for p in parameters if p not in ('self', 'runner', 'dataloader', 'evaluator')]
+        for key in loop:
+            if key not in takes and key not in ('type', 'by_epoch'):
+                close = difflib.get_close_matches(key, takes, n=1)
+                hint = f'did you mean {close[0]}? ' if close else ''
+                raise ConfigError(f'{name}.{key}: {cls.__name__} takes no {key}; {hint}it '
+                                  f'takes {", ".join(takes)}')
+
+
+def _sections(node: Any, path: str = '') -> Iterator[Tuple[str, dict]]:
+    """Every dict in a config tree, with its dotted path."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _sections(value, f'{path}.{key}' if path else key)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _sections(value, f'{path}.{i}')
+
+
+def check_image_folders(cfg: Config) -> None:
+    """Refuse a folder dataset (mmpretrain's ``CustomDataset`` without an ``ann_file``)
+    whose folder is missing or holds no image, before the Runner starts: mmpretrain finds
+    out only when it builds the dataloader."""
+    for path, section in _sections({k: cfg.get(k) for k in DATALOADERS}):
+        if section.get('type') != 'CustomDataset' or section.get('ann_file'):
+            continue
+        prefix = section.get('data_prefix') or ''
+        prefix = prefix.get('img_path', '') if isinstance(prefix, dict) else prefix
+        folder = osp.join(section.get('data_root') or '', prefix)
+        extensions = tuple(section.get('extensions') or FOLDER_EXTENSIONS)
+        if not osp.isdir(folder):
+            raise ConfigError(f'{path}: there is no folder {folder!r}; give a folder of images')
+        if not any(name.lower().endswith(extensions)
+                   for _, _, names in os.walk(folder, followlinks=True) for name in names):
+            raise ConfigError(f'{path}: {folder} holds no images ({", ".join(extensions)}, '
+                              'in it or its subfolders); give a folder of images')
+
+
 def load_runner_cfg(config: str, cfg_options: Optional[dict] = None, launcher: str = 'none',
                     work_dir: Optional[str] = None) -> Config:
     """Read ``config`` and apply ``--cfg-options``, ``--launcher`` and ``--work-dir``.
@@ -108,46 +210,25 @@ def load_runner_cfg(config: str, cfg_options: Optional[dict] = None, launcher: s
 
     Raises:
         FileNotFoundError: no such config file.
-        ConfigError: the config needs an unset environment variable, or an option cannot
-            work (see :func:`check_cfg_options`).
+        ConfigError: :func:`read_config` cannot read it, an option cannot work (see :func:`check_cfg_options`),
+            the loop settings cannot (:func:`check_loops`), a folder dataset has no images
+            (:func:`check_image_folders`), or the work dir is the config's own folder
+            (:func:`check_config_outside`).
     """
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'no config file {config}')
-    try:
-        cfg = Config.fromfile(config)
-    except KeyError as e:  # mmengine's error for an unset `{{$VAR:}}`
-        raise ConfigError(f'{config}: {e.args[0]}') from None
+    cfg = read_config(config)
     cfg.launcher = launcher
     if cfg_options:
         check_cfg_options(cfg, cfg_options, config)
         cfg.merge_from_dict(cfg_options)
+    check_loops(cfg)
+    check_image_folders(cfg)
     cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(config))[0])
+    try:
+        check_config_outside(cfg.work_dir, config)
+    except WorkDirInUseError as e:
+        raise ConfigError(str(e)) from None
     return cfg
-
-
-def drop_schedulers_after_training(cfg: Config) -> None:
-    """Leave out parameter schedulers that would begin after training ends.
-
-    The configs let schedulers end with training (``end`` left to the Runner, which takes
-    ``train_cfg.max_epochs`` / ``max_iters``), so ``--cfg-options train_cfg.max_epochs=N``
-    rescales the schedule; a run shorter than the warm-up would otherwise stop at the
-    scheduler after it, whose ``begin`` is not before its ``end``.
-    """
-    schedulers = cfg.get('param_scheduler')
-    if not isinstance(schedulers, list):
-        return
-    train_cfg = cfg.get('train_cfg') or {}
-    length = {True: train_cfg.get('max_epochs'), False: train_cfg.get('max_iters')}
-    kept = []
-    for scheduler in schedulers:
-        end_of_training = length[scheduler.get('by_epoch', True)]
-        if end_of_training is not None and scheduler.get('begin', 0) >= end_of_training:
-            print_log(f'{scheduler["type"]} begins at {scheduler["begin"]}, after training '
-                      f'ends ({end_of_training}): left out', logger='current')
-        else:
-            kept.append(scheduler)
-    cfg.param_scheduler = kept
 
 
 def prepare_runner_cfg(cfg: Config,
@@ -187,7 +268,6 @@ def prepare_runner_cfg(cfg: Config,
             raise FileNotFoundError(f'--resume {resume}: no such checkpoint; pass a .pth '
                                     'file, or --resume alone for the latest in the work dir')
         cfg.resume, cfg.load_from = True, resume
-    drop_schedulers_after_training(cfg)
     if auto_scale_lr:
         if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
             raise ConfigError('--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` '

@@ -1,6 +1,5 @@
-"""mmengine's Runner with checkpoints that are data and earlier work that is never lost."""
+"""mmengine's Runner that never loses earlier work and continues only from what it checked."""
 import atexit
-import os.path as osp
 import re
 import warnings
 from typing import Callable, Dict, List, Union
@@ -8,36 +7,16 @@ from typing import Callable, Dict, List, Union
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
+from mmengine.model import is_model_wrapper
 from mmengine.optim import _ParamScheduler
 from mmengine.registry import RUNNERS
-from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop, Runner
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
-from .checkpoint import (CheckpointError, checkpoint_files, find_resumable_checkpoint,
-                         load_checkpoint_file)
+from ..fileio import CheckpointError, checkpoint_files, find_resumable_checkpoint
 from .init_report import summarized_init_report
-
-# What a parameter scheduler's state holds about how far it has got, not about its plan.
-SCHEDULE_PROGRESS = ('last_step', '_global_step', '_last_value', '_get_value_called_within_step')
-
-
-class WorkDirInUseError(CheckpointError):
-    """Training would write over the checkpoints of an earlier run."""
-
-
-def read_checkpoint(filename: str, map_location: Union[str, Callable] = 'cpu') -> dict:
-    """A checkpoint as the Runner gets it: local files through :func:`load_checkpoint_file`
-    (plain data only), URLs and other schemes through mmengine's loaders; without the
-    config text that mmengine's ``resume`` would execute (``meta['config']``)."""
-    if osp.isfile(osp.expanduser(filename)):
-        checkpoint = load_checkpoint_file(filename, map_location=map_location)
-    else:
-        checkpoint = _load_checkpoint(filename, map_location=map_location)
-    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
-    if isinstance(meta, dict):
-        meta.pop('config', None)
-    return checkpoint
+from .resume_checks import check_resumable, flat_scheduler_states
+from .work_dir_checks import check_training_work_dir
 
 
 def _destroy_process_group() -> None:
@@ -47,18 +26,23 @@ def _destroy_process_group() -> None:
 
 @RUNNERS.register_module()
 class SafeRunner(Runner):
-    """mmengine's ``Runner`` that reads checkpoints as data and never loses earlier work.
+    """mmengine's ``Runner`` that never loses earlier work and continues only from what it
+    checked.
 
-    - ``load_from`` and ``resume`` read local checkpoints with
-      :func:`mmsaim.runner.load_checkpoint_file` (tensors, numbers, strings, numeric NumPy
-      arrays; anything else is refused with its key), and never evaluate the config text
-      a checkpoint carries (mmengine's ``resume`` executes ``meta['config']`` as Python to
-      read one mmcv 1.x setting). Saved parameter-scheduler states are loaded only when
-      they plan what the config's schedulers plan (mmengine loads them with
-      ``__dict__.update``); a resumed checkpoint needs ``meta`` with integer ``epoch`` and
-      ``iter`` and a ``message_hub``, and any checkpoint some of the model's weights.
+    Every checkpoint it reads is plain data already: ``import mmsaim`` puts the plain-data
+    reader behind mmengine's loader for every source (:mod:`mmsaim.fileio`), so this class
+    only adds what a file reader cannot know:
+
     - Training into a work dir that holds ``epoch_*`` / ``iter_*`` checkpoints stops with a
-      :class:`WorkDirInUseError` unless the run resumes, instead of writing over them.
+      :class:`WorkDirInUseError` unless the run resumes from that work dir
+      (:func:`check_training_work_dir`), instead of writing over them.
+    - ``resume`` without a file takes the newest complete checkpoint of the work dir (mmengine
+      reads ``last_checkpoint`` alone and otherwise trains over the work dir), and resuming
+      checks what it restores (:func:`check_resumable`: counters, seed, message hub,
+      optimizer layout, every model weight, scheduler progress), naming the key it refuses.
+      Saved scheduler states are loaded only when they plan what the config's schedulers
+      plan (mmengine loads them with ``__dict__.update``); any checkpoint must hold some of
+      the model's weights.
     - Resuming with a schedule other than the checkpoint's (e.g. a larger
       ``train_cfg.max_epochs``, which moves the end of the schedulers that end with
       training) follows the config's schedule from the iteration reached: every scheduled
@@ -67,6 +51,9 @@ class SafeRunner(Runner):
       process group (the ``nccl`` default cannot start without CUDA), DDP without device
       ids, and the group destroyed at exit (gloo otherwise aborts the interpreter's
       shutdown).
+    - mmengine's report of how ``init_weights`` set each parameter (a block per parameter)
+      is one line. This is the one private method it overrides (``_init_model_weights``):
+      mmengine builds the report there and offers no public place to shorten it.
 
     Configs select it with ``runner_type = 'SafeRunner'``; every OpenMMLab ``train.py``
     builds a config's ``runner_type`` from the ``RUNNERS`` registry.
@@ -97,26 +84,15 @@ class SafeRunner(Runner):
         return super().wrap_model(model_wrapper_cfg, model)
 
     def _init_model_weights(self) -> None:
-        """mmengine writes one block per parameter into the log file; one line instead."""
         model = self.model.module if is_model_wrapper(self.model) else self.model
         with summarized_init_report(model):
             super()._init_model_weights()
 
     def train(self):
-        if not self._resume:
-            earlier = checkpoint_files(self.work_dir)
-            if earlier or osp.isfile(osp.join(self.work_dir, 'last_checkpoint')):
-                shown = ', '.join(osp.basename(p) for p in earlier[:3]) or 'last_checkpoint'
-                raise WorkDirInUseError(
-                    f'{self.work_dir} holds the checkpoints of an earlier run ({shown}'
-                    f'{", ..." if len(earlier) > 3 else ""}), which training would write '
-                    'over; continue that run with --resume, or train into a fresh '
-                    '--work-dir.')
+        check_training_work_dir(self.work_dir, self._resume, self._load_from)
         return super().train()
 
     def load_or_resume(self) -> None:
-        """"Resume from the latest checkpoint" means the newest complete one (mmengine
-        reads ``last_checkpoint`` alone and otherwise trains over the work dir)."""
         if self._resume and self._load_from is None and not self._has_loaded:
             self._load_from = find_resumable_checkpoint(self.work_dir)
             if self._load_from is None:
@@ -135,37 +111,25 @@ class SafeRunner(Runner):
 
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False, revise_keys: list = [(r'^module.', '')]):
-        checkpoint = read_checkpoint(filename, map_location)
-        if self._planned_schedule is not None:
-            self._check_resumable(filename, checkpoint)
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        if not _weight_names(checkpoint, revise_keys) & set(model.state_dict()):
+        weights = _weight_names(checkpoint, revise_keys)
+        if not weights & set(model.state_dict()):
             raise CheckpointError(
                 f'{filename} holds none of the weights of this config\'s model; give a '
                 'checkpoint of this model (or, for an encoder, its init_cfg)')
+        if self._planned_schedule is not None and not check_resumable(
+                filename, checkpoint, sorted(set(model.state_dict()) - weights),
+                self._planned_schedule):
+            # mmengine would load the saved states into the config's schedulers as they
+            # are (their __dict__ updated with whatever the file holds); they stay fresh.
+            self._old_schedule = checkpoint.pop('param_schedulers', [])
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
                                                revise_keys=revise_keys)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
-
-    def _check_resumable(self, filename: str, checkpoint: dict) -> None:
-        """What ``resume`` reads must be there, of its type; the saved scheduler states are
-        kept only when they plan what the config's schedulers plan."""
-        meta = checkpoint.get('meta')
-        if not (isinstance(meta, dict) and isinstance(checkpoint.get('message_hub'), dict)):
-            raise CheckpointError(
-                f'{filename} is not a training checkpoint (it has no meta and message_hub '
-                'to continue from); resume from a checkpoint that training wrote, or start '
-                'from its weights with load_from')
-        for key in ('epoch', 'iter'):
-            if type(meta.get(key)) is not int:
-                raise CheckpointError(f'{filename}: meta.{key} is {meta.get(key)!r}, not an int')
-        if not _same_plans(self._planned_schedule, checkpoint.get('param_schedulers')):
-            # mmengine would load the saved states into the config's schedulers as they
-            # are (their __dict__ updated with whatever the file holds); they stay fresh.
-            self._old_schedule = checkpoint.pop('param_schedulers', [])
 
     def _schedulers(self) -> List[_ParamScheduler]:
         live = self.param_schedulers or []
@@ -224,26 +188,8 @@ def _weight_names(checkpoint: dict, revise_keys: list) -> set:
     return names
 
 
-def _plan(state) -> dict:
-    return {k: v for k, v in state.items() if k not in SCHEDULE_PROGRESS} if isinstance(
-        state, dict) else state
-
-
-def _flat_states(saved) -> list:
-    if isinstance(saved, dict):
-        return [state for states in saved.values() for state in states]
-    return list(saved) if isinstance(saved, (list, tuple)) else [saved]
-
-
-def _same_plans(planned: List[dict], saved) -> bool:
-    """Whether a checkpoint's scheduler states plan what the config's schedulers plan."""
-    saved = _flat_states(saved)
-    return len(saved) == len(planned) and all(
-        _plan(a) == _plan(b) for a, b in zip(planned, saved))
-
-
 def _ends(states) -> list:
-    return [s.get('end') if isinstance(s, dict) else None for s in _flat_states(states)]
+    return [s.get('end') if isinstance(s, dict) else None for s in flat_scheduler_states(states)]
 
 
 def _scheduled_values(scheduler: _ParamScheduler) -> List[dict]:

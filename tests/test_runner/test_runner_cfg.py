@@ -3,9 +3,7 @@ import math
 
 import pytest
 import torch
-from mmengine.config import Config
 
-from mmsaim.runner import drop_schedulers_after_training
 from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, run_python, run_train, write_images
 from tests.helpers.models import build_tiny_saim
 
@@ -44,16 +42,6 @@ def test_max_epochs_from_the_command_line_rescales_the_schedule(tmp_path):
     base_lr, eta_min = 1.5e-3, 1e-5
     assert last_lr == pytest.approx(
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * 3 / 4)) / 2, rel=1e-3)
-
-
-def test_schedulers_after_the_end_of_training_are_left_out():
-    cfg = Config(dict(train_cfg=dict(max_epochs=1), param_scheduler=[
-        dict(type='LinearLR', by_epoch=True, begin=0, end=5),
-        dict(type='CosineAnnealingLR', by_epoch=True, begin=5),
-        dict(type='LinearLR', by_epoch=False, begin=0, end=50),
-    ]))
-    drop_schedulers_after_training(cfg)
-    assert [s['type'] for s in cfg.param_scheduler] == ['LinearLR', 'LinearLR']
 
 
 def test_test_tool_refuses_a_pretraining_checkpoint(tmp_path):

@@ -1,7 +1,9 @@
-"""SafeRunner: a checkpoint's text is never run, its scheduler states never trusted, a longer
-run follows its new schedule, and earlier checkpoints are never written over."""
+"""SafeRunner: a checkpoint's text is never run, what a resume restores is checked first,
+its scheduler states are never trusted, a longer run follows its new schedule, and earlier
+checkpoints are never written over."""
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +14,8 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmsaim.runner import CheckpointError, SafeRunner, WorkDirInUseError
+from mmsaim.fileio import CheckpointError
+from mmsaim.runner import SafeRunner, WorkDirInUseError
 from tests.helpers.crafted_checkpoints import write_payload
 from tests.helpers.toy_regression import Points, Regression
 
@@ -27,7 +30,7 @@ class _RecordLr(Hook):
         self.lrs[runner.iter] = runner.optim_wrapper.get_lr()['lr'][0]
 
 
-def _runner(work_dir, max_epochs, runner_class=SafeRunner, **kwargs):
+def _runner(work_dir, max_epochs, runner_class=SafeRunner, max_keep_ckpts=-1, **kwargs):
     return runner_class(
         model=Regression(), work_dir=str(work_dir),
         train_dataloader=dict(dataset=Points(), batch_size=4,
@@ -41,8 +44,9 @@ def _runner(work_dir, max_epochs, runner_class=SafeRunner, **kwargs):
                  convert_to_iter_based=True),
         ],
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type='ResumableCheckpointHook', interval=1)),
-        randomness=dict(seed=0), **kwargs)
+        default_hooks=dict(checkpoint=dict(type='ResumableCheckpointHook', interval=1,
+                                           max_keep_ckpts=max_keep_ckpts)),
+        randomness=dict(seed=0), experiment_name=f'{work_dir}-{max_epochs}', **kwargs)
 
 
 def test_a_longer_run_follows_the_schedule_of_its_new_length(tmp_path):
@@ -72,6 +76,8 @@ def test_resuming_with_the_same_schedule_keeps_its_state(tmp_path):
 
 
 def test_config_text_in_a_checkpoint_is_never_run(tmp_path):
+    """mmengine's Runner.resume executes meta['config']; once mmsaim is imported the loader
+    drops it, so neither runner runs it (a bare mmengine does: test_plain_data)."""
     _runner(tmp_path / 'work', max_epochs=2).train()
     checkpoint = torch.load(tmp_path / 'work' / 'epoch_2.pth', weights_only=False)
     marker = tmp_path / 'pwned'
@@ -81,9 +87,7 @@ def test_config_text_in_a_checkpoint_is_never_run(tmp_path):
         work_dir = tmp_path / runner_class.__name__
         _runner(work_dir, max_epochs=3, runner_class=runner_class, resume=True,
                 load_from=str(tmp_path / 'evil.pth')).train()
-        ran = marker.exists()
-        marker.unlink(missing_ok=True)
-        assert ran == (runner_class is Runner), runner_class  # mmengine's own Runner runs it
+        assert not marker.exists(), runner_class
 
 
 def test_planted_scheduler_state_never_reaches_the_schedulers(tmp_path):
@@ -98,15 +102,62 @@ def test_planted_scheduler_state_never_reaches_the_schedulers(tmp_path):
     assert runner.epoch == 3
 
 
-def test_non_integer_epoch_is_refused(tmp_path):
-    _runner(tmp_path / 'work', max_epochs=2).train()
-    checkpoint = torch.load(tmp_path / 'work' / 'epoch_2.pth', weights_only=False)
-    checkpoint['meta']['epoch'] = '2'
+def _edited(checkpoint, key, value):
+    """``checkpoint`` with the entry at dotted ``key`` set to ``value`` (or removed, for
+    ``REMOVED``)."""
+    *path, last = key.split('.')
+    node = checkpoint
+    for part in path:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if value is REMOVED:
+        del node[last]
+    else:
+        node[last] = value
+    return checkpoint
+
+
+REMOVED = object()
+# (key, value, what the refusal says)
+UNRESUMABLE = [
+    ('meta.epoch', '2', r"meta\.epoch is '2', not a count"),
+    ('meta.epoch', -5, r'meta\.epoch is -5, not a count'),
+    ('meta.iter', 1, r'meta\.iter is 1, not at least meta\.epoch \(2\)'),
+    ('meta.seed', 'abc', r"meta\.seed is 'abc', not an int"),
+    ('param_schedulers.0.last_step', 'x', r"param_schedulers\.0\.last_step is 'x'"),
+    ('param_schedulers.1._last_value', ['fast'], r'param_schedulers\.1\._last_value'),
+    ('message_hub.log_scalars', [], r'message_hub\.log_scalars is \[\], not a dict'),
+    ('optimizer', 'adam', r"optimizer is 'adam', not an optimizer state"),
+    ('random_states.torch', torch.zeros(3, dtype=torch.uint8),
+     r'random_states\.torch is not a torch random state'),
+    ('random_states.numpy', ('MT19937', 'x'), r'random_states\.numpy is not a numpy random'),
+    ('random_states.python', (3, (1, 2), None), r'random_states\.python is not a python'),
+    ('state_dict.linear.bias', REMOVED, r"lacks 1 weights of the model \(e\.g\. "
+                                         r"\['linear\.bias'\]\)"),
+]
+
+
+@pytest.fixture(scope='module')
+def finished(tmp_path_factory):
+    work_dir = tmp_path_factory.mktemp('finished')
+    _runner(work_dir, max_epochs=2).train()
+    return work_dir / 'epoch_2.pth'
+
+
+@pytest.mark.parametrize('key, value, refusal', UNRESUMABLE,
+                         ids=[f'{k}={v!r:.12}' for k, v, _ in UNRESUMABLE])
+def test_resume_checks_what_it_restores(finished, tmp_path, key, value, refusal):
+    checkpoint = torch.load(finished, weights_only=False)
+    if key == 'state_dict.linear.bias':
+        del checkpoint['state_dict']['linear.bias']
+    else:
+        _edited(checkpoint, key, value)
     torch.save(checkpoint, tmp_path / 'odd.pth')
-    runner = _runner(tmp_path / 'resumed', max_epochs=3, resume=True,
+    # The finished run's length: its scheduler states are loaded, so their progress checked.
+    runner = _runner(tmp_path / 'resumed', max_epochs=2, resume=True,
                      load_from=str(tmp_path / 'odd.pth'))
-    with pytest.raises(CheckpointError, match=r"meta\.epoch is '2', not an int"):
+    with pytest.raises(CheckpointError, match=refusal):
         runner.train()
+    assert not list((tmp_path / 'resumed').glob('epoch_*'))
 
 
 def test_training_into_earlier_checkpoints_is_refused(tmp_path):
@@ -120,6 +171,42 @@ def test_training_into_earlier_checkpoints_is_refused(tmp_path):
     assert (tmp_path / 'work' / 'epoch_2.pth').read_bytes() == before
     _runner(tmp_path / 'work', max_epochs=3, resume=True).train()
     assert (tmp_path / 'work' / 'epoch_3.pth').is_file()
+
+
+def test_resuming_another_runs_checkpoint_into_a_used_work_dir_is_refused(tmp_path):
+    _runner(tmp_path / 'a', max_epochs=3).train()
+    _runner(tmp_path / 'b', max_epochs=2).train()
+    before = {p.name: p.read_bytes() for p in (tmp_path / 'a').glob('epoch_*.pth')}
+    runner = _runner(tmp_path / 'a', max_epochs=3, resume=True,
+                     load_from=str(tmp_path / 'b' / 'epoch_1.pth'))
+    with pytest.raises(WorkDirInUseError, match=r'holds the checkpoints of another run'):
+        runner.train()
+    assert {p.name: p.read_bytes() for p in (tmp_path / 'a').glob('epoch_*.pth')} == before
+    # Its own earlier checkpoint (going back after a divergence) is the same run: allowed.
+    runner = _runner(tmp_path / 'a', max_epochs=2, resume=True,
+                     load_from=str(tmp_path / 'a' / 'epoch_1.pth'))
+    runner.train()
+    assert runner.epoch == 2
+
+
+def test_a_copied_work_dir_resumes_from_its_own_checkpoints(tmp_path):
+    _runner(tmp_path / 'original', max_epochs=2).train()
+    shutil.copytree(tmp_path / 'original', tmp_path / 'copy')
+    (tmp_path / 'original' / 'epoch_2.pth').unlink()  # the original's newest is gone
+    runner = _runner(tmp_path / 'copy', max_epochs=3, resume=True)
+    runner.train()
+    assert runner.epoch == 3 and (tmp_path / 'copy' / 'epoch_3.pth').is_file()
+    assert not (tmp_path / 'original' / 'epoch_3.pth').exists()
+
+
+def test_max_keep_ckpts_counts_across_resumes(tmp_path):
+    _runner(tmp_path / 'work', max_epochs=2, max_keep_ckpts=1).train()
+    # A finished run keeps the one before its last: nothing confirmed the last.
+    assert sorted(p.name for p in (tmp_path / 'work').glob('*.pth')) == [
+        'epoch_1.pth', 'epoch_2.pth']
+    _runner(tmp_path / 'work', max_epochs=4, max_keep_ckpts=1, resume=True).train()
+    assert sorted(p.name for p in (tmp_path / 'work').glob('*.pth')) == [
+        'epoch_3.pth', 'epoch_4.pth']
 
 
 def test_payloads_on_resume_are_refused_without_side_effects(tmp_path):

@@ -13,7 +13,9 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmengine.registry import HOOKS
 
-from ...runner import replace_file_atomically
+from ...fileio import (CheckpointError, checkpoint_files, checkpoint_step,
+                       find_resumable_checkpoint, replace_file_atomically)
+from ...fileio.plain_data import shown
 from .finite_loss_hook import UNCONFIRMED, loss_value
 
 RANDOM_STATES = 'random_states'
@@ -30,18 +32,22 @@ class ResumableCheckpointHook(CheckpointHook):
     - A checkpoint is written to ``<name>.tmp`` and renamed when complete, so a kill during
       the save leaves the previous checkpoints as they were; ``last_checkpoint`` is updated
       (atomically) only after the rename. (mmengine removes the oldest before writing the
-      new one.)
+      new one.) A save that fails (a full disk) removes its ``.tmp`` file and stops with
+      an ``OSError`` that names the checkpoint and the one ``--resume`` continues from.
     - The checkpoints that ``max_keep_ckpts`` drops are removed only once training has gone
       on from the new one with a finite loss (the next iteration's): until then the new
       checkpoint is *unconfirmed* (``runner.message_hub.get_info(UNCONFIRMED)``), since an
       update that diverged on the last iteration before a save leaves finite weights whose
       next loss is not. :class:`FiniteLossHook` then names the checkpoint before it. A
       finished run keeps the checkpoint before its last one too: nothing ran after the last
-      save.
+      save. The count holds across resumes: a resumed run removes what the earlier one
+      kept, once its own checkpoint is confirmed.
     - The random states of Python, NumPy and torch (CPU and CUDA) are saved with each
       checkpoint and restored on resume, so a single-process run with a fixed seed continues
-      with the numbers the uninterrupted run would have drawn. (In a distributed run the
-      ranks re-seed as at the start, as mmengine does.)
+      with the numbers the uninterrupted run would have drawn (each state is tried on a
+      fresh generator first: one that is not a state of its kind is refused by name, and
+      nothing is set). In a distributed run the ranks re-seed as at the start, as mmengine
+      does.
     - Arguments that mmengine's hook would only pass on at the first save (and fail there,
       after a whole epoch) are refused when the hook is built.
 
@@ -65,7 +71,6 @@ class ResumableCheckpointHook(CheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
-        self._superseded = []
         runner.message_hub.update_info(UNCONFIRMED, None)
         if self._local() and is_main_process():
             for stale in glob.glob(osp.join(glob.escape(self.out_dir), '*.pth.tmp')):
@@ -82,28 +87,44 @@ class ResumableCheckpointHook(CheckpointHook):
             runner.message_hub.update_info('keep_ckpt_ids', keep)
         self.last_ckpt = path
         runner.message_hub.update_info('last_ckpt', path)
-        runner.save_checkpoint(
-            self.out_dir, f'{filename}.tmp', self.file_client_args,
-            save_optimizer=self.save_optimizer, save_param_scheduler=self.save_param_scheduler,
-            meta=meta, by_epoch=self.by_epoch, backend_args=self.backend_args)
+        try:
+            runner.save_checkpoint(
+                self.out_dir, f'{filename}.tmp', self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler, meta=meta,
+                by_epoch=self.by_epoch, backend_args=self.backend_args)
+        except OSError as e:  # a full disk: nothing half-written stays behind
+            if osp.exists(f'{path}.tmp'):
+                os.remove(f'{path}.tmp')
+            last = find_resumable_checkpoint(runner.work_dir)
+            raise OSError(e.errno, f'could not write the checkpoint {path} ({e.strerror}); '
+                          'free some space, then --resume continues from '
+                          f'{last or "the start"}') from None
         if self.max_keep_ckpts > 0:
             self.keep_ckpt_ids = deque(keep, self.max_keep_ckpts)
         if not is_main_process():
             return
         os.replace(f'{path}.tmp', path)
         replace_file_atomically(osp.join(runner.work_dir, 'last_checkpoint'), path.encode())
-        self._superseded += [osp.join(self.out_dir, self.filename_tmpl.format(old))
-                             for old in set(kept) - set(keep)]
         runner.message_hub.update_info(UNCONFIRMED, path)
+
+    def _remove_superseded(self) -> None:
+        """Remove the checkpoints of this work dir that ``max_keep_ckpts`` no longer keeps:
+        every ``epoch_N`` (``iter_N``) older than the newest kept one and not kept, including
+        those an earlier, resumed run of the work dir left."""
+        kept = {self.filename_tmpl.format(step) for step in self.keep_ckpt_ids}
+        newest = max(self.keep_ckpt_ids)
+        kind = self.filename_tmpl.split('{')[0]
+        for path in checkpoint_files(self.out_dir):
+            name = osp.basename(path)
+            if name.startswith(kind) and name not in kept and checkpoint_step(path) < newest:
+                os.remove(path)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if runner.message_hub.get_info(UNCONFIRMED) is not None and _finite(loss_value(outputs)):
             runner.message_hub.update_info(UNCONFIRMED, None)
-            if is_main_process():
-                for old_path in self._superseded:
-                    if osp.isfile(old_path):
-                        os.remove(old_path)
-            self._superseded = []
+            if is_main_process() and self.max_keep_ckpts > 0 and self.keep_ckpt_ids:
+                self._remove_superseded()
         super().after_train_iter(runner, batch_idx, data_batch, outputs)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -118,9 +139,22 @@ class ResumableCheckpointHook(CheckpointHook):
         # Only a resume continues the run; `load_from` and init_cfg start a new one.
         if states is None or not runner._resume or get_world_size() > 1:
             return
-        random.setstate(states['python'])
-        np.random.set_state(states['numpy'])
-        torch.set_rng_state(states['torch'])
+        if not isinstance(states, dict):
+            raise CheckpointError(f'{RANDOM_STATES} is a {type(states).__name__}, not the '
+                                  'random states that training saves')
+        restore = [(random.Random().setstate, random.setstate, 'python'),
+                   (np.random.RandomState().set_state, np.random.set_state, 'numpy'),
+                   (torch.Generator().set_state, torch.set_rng_state, 'torch')]
+        for check, _, key in restore:  # on fresh generators first: all or nothing is set
+            try:
+                check(states[key])
+            except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as e:
+                raise CheckpointError(
+                    f'{RANDOM_STATES}.{key} is not a {key} random state '
+                    f'({shown(" ".join(str(e).split()), limit=100)}); resume from a '
+                    'checkpoint that training wrote') from None
+        for _, apply, key in restore:
+            apply(states[key])
         cuda = states.get('cuda')
         if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(cuda)

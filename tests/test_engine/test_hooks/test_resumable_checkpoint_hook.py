@@ -1,4 +1,5 @@
 """Checkpoints that survive a kill, and a resume that continues the interrupted run."""
+import errno
 import glob
 import json
 import os.path as osp
@@ -75,3 +76,30 @@ def test_resume_continues_with_the_same_losses(tmp_path, images):
 def test_unknown_argument_is_refused_when_built():
     with pytest.raises(TypeError, match=r"unknown arguments \['max_keep_ckpt'\]"):
         ResumableCheckpointHook(interval=1, max_keep_ckpt=2)
+
+
+def test_a_full_disk_names_the_checkpoint_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    """No space for epoch_2: one error naming the file and what to resume, no .tmp left, and
+    the next resume (space freed) finishes the run."""
+    from mmengine.fileio import LocalBackend
+    from tests.test_runner.test_safe_runner import _runner
+    put = LocalBackend.put
+
+    def full_disk(backend, obj, filepath):
+        if 'epoch_2' in str(filepath):
+            with open(filepath, 'wb') as f:
+                f.write(obj[:len(obj) // 3])
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        return put(backend, obj, filepath)
+
+    monkeypatch.setattr(LocalBackend, 'put', full_disk)
+    work = tmp_path / 'work'
+    with pytest.raises(OSError, match=r'could not write the checkpoint .*epoch_2\.pth \(No space '
+                       r'left on device\); free some space, then --resume continues from '
+                       r'.*epoch_1\.pth'):
+        _runner(work, max_epochs=3).train()
+    assert sorted(p.name for p in work.glob('*.pth*')) == ['epoch_1.pth']
+    monkeypatch.setattr(LocalBackend, 'put', put)
+    runner = _runner(work, max_epochs=3, resume=True)
+    runner.train()
+    assert runner.epoch == 3
