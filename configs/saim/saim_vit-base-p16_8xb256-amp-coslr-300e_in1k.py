@@ -34,10 +34,8 @@ optim_wrapper = dict(
 
 # 30 warm-up epochs, then cosine decay to the end of training (`train_cfg.max_epochs`).
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=30,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=30,
-         convert_to_iter_based=True),
+    dict(type='WarmupCosineAnnealingLR', warmup=30, start_factor=1e-4,
+         eta_min=0., by_epoch=True, convert_to_iter_based=True)
 ]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=300)

@@ -72,10 +72,8 @@ optim_wrapper = dict(
         }))
 # One warm-up epoch, then cosine decay to the end of training (`train_cfg.max_epochs`).
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=1,
-         convert_to_iter_based=True),
+    dict(type='WarmupCosineAnnealingLR', warmup=1, start_factor=1e-3,
+         eta_min=1e-5, by_epoch=True, convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12)
 

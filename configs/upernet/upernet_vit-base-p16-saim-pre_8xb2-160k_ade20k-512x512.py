@@ -73,8 +73,8 @@ optim_wrapper = dict(
         custom_keys={k: dict(decay_mult=0.) for k in ('pos_embed', 'cls_token', 'rel_pos_bias')}),
     optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500)
+    dict(type='WarmupPolyLR', warmup=1500, start_factor=1e-6, power=1.0,
+         eta_min=0., by_epoch=False)
 ]
 default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', by_epoch=False,
                                      interval=16000, max_keep_ckpts=3))

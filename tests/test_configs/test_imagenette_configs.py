@@ -67,9 +67,9 @@ def test_cpu_preset_is_the_measured_recipe():
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.lr, optimizer.betas, optimizer.weight_decay) == (
         'AdamW', 1e-3, (0.9, 0.95), 0.05)
-    warmup, cosine = cfg.param_scheduler
-    assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR', 1e-3, 2)
-    assert (cosine.type, cosine.begin, cosine.eta_min) == ('CosineAnnealingLR', 2, 1e-5)
+    (schedule, ) = cfg.param_scheduler
+    assert (schedule.type, schedule.warmup, schedule.start_factor, schedule.eta_min) == (
+        'WarmupCosineAnnealingLR', 2, 1e-3, 1e-5)
     assert cfg.train_cfg.max_epochs == 20
 
 
@@ -78,7 +78,7 @@ def test_cuda_preset_is_vit_s8_in_bf16():
     assert cfg.model.backbone.arch.embed_dims == 384 and cfg.model.backbone.img_size == 64
     assert cfg.train_dataloader.dataset.device == 'cuda'
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.dtype == 'bfloat16'
-    assert cfg.train_cfg.max_epochs == 200 and cfg.param_scheduler[0].end == 20
+    assert cfg.train_cfg.max_epochs == 200 and cfg.param_scheduler[0].warmup == 20
     assert load('eval_finetune.py', 'cuda').train_cfg.max_epochs == 50
 
 

@@ -73,10 +73,8 @@ optim_wrapper = dict(
             '.pos_embed': dict(decay_mult=0.0)
         }))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=20,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=20, eta_min=1e-6,
-         convert_to_iter_based=True)
+    dict(type='WarmupCosineAnnealingLR', warmup=20, start_factor=1e-4,
+         eta_min=1e-6, by_epoch=True, convert_to_iter_based=True)
 ]
 train_cfg = dict(by_epoch=True, max_epochs=100)
 default_hooks = dict(

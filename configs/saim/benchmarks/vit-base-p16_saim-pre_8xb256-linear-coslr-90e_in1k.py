@@ -38,10 +38,8 @@ optim_wrapper = dict(
     loss_scale='dynamic',
     optimizer=dict(type='SGD', lr=0.1 * 2048 / 256, momentum=0.9, weight_decay=0.0))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=10, eta_min=0.0,
-         convert_to_iter_based=True)
+    dict(type='WarmupCosineAnnealingLR', warmup=10, start_factor=1e-4,
+         eta_min=0., by_epoch=True, convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90, val_interval=1)
 val_cfg = dict()

@@ -50,12 +50,10 @@ optim_wrapper = dict(
             '.cls_token': dict(decay_mult=0.),
             '.pos_embed': dict(decay_mult=0.),
         }))
-param_scheduler = ([
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=_base_.finetune.warmup_epochs, convert_to_iter_based=True)
-] if _base_.finetune.warmup_epochs else []) + [
-    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True,
-         begin=_base_.finetune.warmup_epochs, convert_to_iter_based=True)
+param_scheduler = [
+    dict(type='WarmupCosineAnnealingLR', warmup=_base_.finetune.warmup_epochs,
+         start_factor=1e-3, eta_min=1e-6, by_epoch=True,
+         convert_to_iter_based=True)
 ]
 train_cfg = dict(
     type='EpochBasedTrainLoop',

@@ -22,11 +22,9 @@ optim_wrapper = dict(
             'cls_token': dict(decay_mult=0.),
             'mask_token': dict(decay_mult=0.),
         }))
-param_scheduler = ([
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=_base_.pretrain.warmup_epochs, convert_to_iter_based=True)
-] if _base_.pretrain.warmup_epochs else []) + [
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True,
-         begin=_base_.pretrain.warmup_epochs, convert_to_iter_based=True)
+param_scheduler = [
+    dict(type='WarmupCosineAnnealingLR', warmup=_base_.pretrain.warmup_epochs,
+         start_factor=1e-3, eta_min=1e-5, by_epoch=True,
+         convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=_base_.pretrain.epochs)

@@ -1,0 +1,3 @@
+from .warmup_lr import WarmupCosineAnnealingLR, WarmupPolyLR
+
+__all__ = ['WarmupCosineAnnealingLR', 'WarmupPolyLR']
