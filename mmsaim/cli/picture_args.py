@@ -3,17 +3,17 @@ import argparse
 import os.path as osp
 from typing import Sequence
 
-from mmengine.config import Config
-
 from ..apis import ORDER_NAMES, init_model
 from ..models.selfsup import SAIM
+from ..runner import read_config
+from .tool import device
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """``CONFIG CHECKPOINT`` and ``--device``."""
     parser.add_argument('config', help='SAIM pretraining config')
     parser.add_argument('checkpoint', help='checkpoint of that config')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument('--device', type=device, default='cpu', help='e.g. cpu, cuda:0')
 
 
 def parse_order(text: str):
@@ -47,7 +47,7 @@ def init_saim_from_args(args: argparse.Namespace, files: Sequence[str] = ()):
     for path in (args.config, args.checkpoint, *files):
         if not osp.isfile(path):
             raise FileNotFoundError(f'no such file: {path}')
-    model_type = Config.fromfile(args.config).model.get('type')
+    model_type = read_config(args.config).model.get('type')
     if model_type != SAIM.__name__:
         raise ValueError(f'{args.config} is not a SAIM pretraining config (its model is a '
                          f'{model_type}); the pictures need the query stream and head of '

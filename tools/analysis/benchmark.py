@@ -55,10 +55,12 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
-from mmsaim.cli import run_tool, tool_parser
+from mmsaim.cli import check_image_size, positive_int, run_tool, tool_parser
+from mmsaim.cli import device as device_arg
 from mmsaim.models.backbones import SAIMViT
 from mmsaim.models.utils import BlockRunner
 from mmsaim.paths import REPO_ROOT
+from mmsaim.runner import read_config
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
 from benchmark_presets import derived_preset, load_config, preset_file  # noqa: E402
@@ -98,16 +100,17 @@ TARGETS = {  # the GPU targets of the speed switches (ViT-B/16, 224 px, batch 25
 def build_parser():
     parser = tool_parser(__doc__)
     parser.add_argument('--arch', default='b', choices=['t', 's', 'b', 'l'])
-    parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--patch-size', type=int, default=16)
-    parser.add_argument('--batch-size', type=int, default=256)
-    parser.add_argument('--steps', type=int, default=10,
+    parser.add_argument('--img-size', type=positive_int, default=224)
+    parser.add_argument('--patch-size', type=positive_int, default=16)
+    parser.add_argument('--batch-size', type=positive_int, default=256)
+    parser.add_argument('--steps', type=positive_int, default=10,
                         help='timed steps per variant (their median is reported)')
-    parser.add_argument('--warmup', type=int, default=3,
+    parser.add_argument('--warmup', type=positive_int, default=3,
                         help='untimed steps first, at least 1 (compilation, allocator)')
     parser.add_argument('--amp', default=None, choices=['none', 'fp16', 'bf16'],
                         help='autocast dtype (CUDA only; default fp16 on CUDA, as the config)')
-    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--device', type=device_arg,
+                        default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument('--checkpoint-every', type=int, default=2,
                         help='k of the checkpoint-k variant')
@@ -128,8 +131,7 @@ def check_args(args):
     device = torch.device(args.device)
     if args.amp is None:
         args.amp = 'fp16' if device.type == 'cuda' else 'none'
-    if args.warmup < 1 or args.steps < 1:
-        raise ValueError('--warmup and --steps must be at least 1')
+    check_image_size((args.img_size, ), args.patch_size, '--img-size')
     if args.amp != 'none' and device.type != 'cuda':
         raise ValueError("--amp needs CUDA (mmengine's AmpOptimWrapper); use --amp none")
     return args
@@ -362,7 +364,7 @@ def main(args):
     args = check_args(args)
     device = torch.device(args.device)
     MMLogger.get_current_instance().setLevel(logging.WARNING)  # no per-parameter reports
-    config = Config.fromfile(args.config)
+    config = read_config(args.config)
     init_default_scope(config.get('default_scope', 'mmpretrain'))
     torch.manual_seed(0)
     images = torch.randn(args.batch_size, 3, args.img_size, args.img_size, device=device)

@@ -14,7 +14,6 @@ computation does them; fused causal kernels skip about half of that work. Elemen
 indexing operations (additions, GELU, the order's argsort) are not counted; the tool names
 them.
 """
-import os.path as osp
 from math import prod
 from typing import Callable, List, Tuple
 
@@ -23,12 +22,12 @@ import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.analysis.jit_handles import get_shape
 from mmengine.analysis.print_helper import complexity_stats_table
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 from rich.progress import track
 
-from mmsaim.cli import run_tool, tool_parser
+from mmsaim.cli import check_image_size, positive_int, run_tool, tool_parser
+from mmsaim.runner import read_config
 
 
 def attention_flop_jit(inputs: list, outputs: list) -> int:
@@ -76,22 +75,23 @@ def count(module: nn.Module, fn: Callable, images: torch.Tensor) -> FlopAnalyzer
 def parse_args():
     parser = tool_parser(__doc__)
     parser.add_argument('config', help='mmpretrain / mmsaim config')
-    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
+    parser.add_argument('--shape', type=positive_int, nargs=2, metavar=('H', 'W'),
                         help="input image size (default: the backbone's img_size, else 224)")
     parser.add_argument('--table', action='store_true', help='print the per-module table')
     return parser
 
 
 def main(args):
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'no config file {args.config}')
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     if cfg.model.get('compile_blocks'):  # the same arithmetic, in a form the tracer reads
         cfg.model.compile_blocks = False
     model = MODELS.build(cfg.model)
     model.eval()
     shape = args.shape or getattr(model.backbone, 'img_size', (224, 224))
+    patch_embed = getattr(model.backbone, 'patch_embed', None)
+    if patch_embed is not None:
+        check_image_size(shape, patch_embed.projection.stride[0], '--shape')
     images = torch.randn(1, 3, *shape)
     print(f'{args.config}, input (1, 3, {shape[0]}, {shape[1]}):')
     # Tracing ViT-L takes seconds per part.

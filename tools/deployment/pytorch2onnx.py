@@ -21,22 +21,25 @@ import os.path as osp
 import warnings
 
 import torch
-from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
-from mmsaim.cli import refuse_overwriting_input, run_tool, tool_parser
+from mmsaim.cli import (check_image_size, output_file, positive_int, refuse_overwriting_input,
+                        run_tool, tool_parser)
 from mmsaim.converters import encoder_state_dict, load_checkpoint_weights
-from mmsaim.runner.pretrained_encoder import mismatches
+from mmsaim.models.utils.pretrained_encoder import mismatches
+from mmsaim.runner import read_config
 
 OUT_TYPES = ('raw', 'featmap', 'cls_token', 'avg_featmap')
+# The opsets torch's TorchScript exporter writes.
+OPSETS = range(7, 21)
 TOLERANCE = 1e-4
 
 
 def build_encoder(config: str, checkpoint: str, out_type: str) -> torch.nn.Module:
     """The config's ``model.backbone`` with ``out_type``, loaded from ``checkpoint``, in eval
     mode."""
-    cfg = Config.fromfile(config)
+    cfg = read_config(config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     backbone = cfg.model.backbone.copy()
     backbone.pop('init_cfg', None)
@@ -83,10 +86,11 @@ def parse_args():
     parser.add_argument('config', help='config whose model.backbone is the encoder')
     parser.add_argument('checkpoint', help='SAIM (or mmpretrain) checkpoint')
     parser.add_argument('--out', required=True, help='the .onnx file to write')
-    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
+    parser.add_argument('--shape', type=positive_int, nargs=2, metavar=('H', 'W'),
                         help="input size (default: the backbone's img_size)")
     parser.add_argument('--out-type', choices=OUT_TYPES, default='raw', help='the features')
-    parser.add_argument('--opset', type=int, default=17, help='ONNX opset version')
+    parser.add_argument('--opset', type=int, default=17,
+                        help=f'ONNX opset version, {OPSETS.start} to {OPSETS.stop - 1}')
     parser.add_argument('--verify', action='store_true', help='compare with ONNX Runtime')
     return parser
 
@@ -96,9 +100,13 @@ def main(args):
     for path in (args.config, args.checkpoint):
         if not osp.isfile(path):
             raise FileNotFoundError(f'no such file: {path}')
+    if args.opset not in OPSETS:
+        raise ValueError(f'--opset {args.opset}: the exporter writes opsets {OPSETS.start} to '
+                         f'{OPSETS.stop - 1}')
     encoder = build_encoder(args.config, args.checkpoint, args.out_type)
     shape = args.shape or encoder.img_size
-    export(encoder, args.out, shape, args.opset)
+    check_image_size(shape, encoder.patch_embed.projection.stride[0], '--shape')
+    export(encoder, output_file(args.out), shape, args.opset)
     print(f'{args.out}: images (B, 3, {shape[0]}, {shape[1]}) -> {args.out_type} features')
     if args.verify:
         difference = verify(encoder, args.out, shape)

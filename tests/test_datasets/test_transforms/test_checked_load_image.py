@@ -89,3 +89,26 @@ def test_corrupt_jpeg_is_decoded_and_named(folder, capfd):
         f'Corrupt image {folder / "0.jpg"} (Corrupt JPEG data')
     # libjpeg's own line, which names no file, is not passed on.
     assert 'Corrupt JPEG data' not in capfd.readouterr().err
+
+
+def test_an_image_above_the_pixel_limit_is_named_before_it_is_decoded(tmp_path, monkeypatch):
+    """A small PNG of one colour decodes to far more memory than its file: its header is
+    read first, the decoder never runs."""
+    from PIL import Image
+    from mmcv.transforms import LoadImageFromFile
+    path = tmp_path / 'huge.png'
+    Image.new('L', (3000, 2000)).save(path)
+    assert path.stat().st_size < 20_000
+    monkeypatch.setattr(LoadImageFromFile, 'transform',
+                        lambda self, results: pytest.fail('decoded'))
+    with pytest.raises(OSError, match=r'Cannot read image .*huge\.png \(3000x2000, 6000000 '
+                       r'pixels, above the limit of 5000000: shrink it, or raise max_pixels\)'):
+        CheckedLoadImageFromFile(max_pixels=5_000_000)(dict(img_path=str(path)))
+    skipping = CheckedLoadImageFromFile(max_pixels=5_000_000, skip_unreadable=True)
+    atexit.unregister(skipping.report_skipped)
+    assert skipping(dict(img_path=str(path))) is None
+
+
+def test_the_default_pixel_limit_is_pillows():
+    from PIL import Image
+    assert CheckedLoadImageFromFile().max_pixels == Image.MAX_IMAGE_PIXELS
