@@ -28,7 +28,7 @@ from typing import Dict, List, Mapping, Tuple
 
 import torch
 
-from .models.utils import gaussian_kernel2d
+from .models.heads import gaussian_kernel2d
 from .fileio import CheckpointError, read_checkpoint
 
 # '{}' stands for a block index; a pattern names a module (its parameters follow) or a tensor.

@@ -5,7 +5,7 @@ import sys
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-MMSAIM_MODELS = ('SAIM', 'SAIMViT', 'SAIMQueryDecoder', 'SAIMPixelHead', 'SAIMDataPreprocessor',
+MMSAIM_MODELS = ('SAIM', 'SAIMViT', 'SAIMQueryDecoder', 'SAIMPixelHead',
                  'BatchCropSelfSupDataPreprocessor', 'BatchCropClsDataPreprocessor',
                  'FrozenEncoder', 'PrecomputedFeatures', 'AttentivePooling')
 

@@ -1,23 +1,26 @@
 """What the last block of each SAIM stream attends to, under a prediction order."""
-from contextlib import ExitStack
-from typing import Dict, Optional
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional
 
 import torch
 
-from ..models.utils import MaskedLayout, record_attention
 from .inference import Images, as_batch, eval_mode
 from .orders import OrderSpec, batch_permutation
 
 
-def last_query_attention(model):
-    """The attention module of the query stream's last block, or None without a query
-    stream (ViT-iGPT). With ``share_encoder_blocks`` it is the encoder block's own."""
-    if not model.with_neck:
-        return None
-    neck = model.neck
-    if neck.share_encoder_blocks:
-        return model.backbone.layers[neck.attach_to[-1]].attn
-    return neck.layers[-1].attn
+@contextmanager
+def in_patch_order(model) -> Iterator[None]:
+    """Run the streams of a SAIM ``model`` with the paper's masks in patch order (the
+    reference computation, the same features) while the block runs."""
+    streams = [model.backbone] + ([model.neck] if model.with_neck else [])
+    saved = [stream.explicit_masks for stream in streams]
+    for stream in streams:
+        stream.explicit_masks = True
+    try:
+        yield
+    finally:
+        for stream, explicit in zip(streams, saved):
+            stream.explicit_masks = explicit
 
 
 @torch.no_grad()
@@ -40,17 +43,19 @@ def attention_maps(model, images: Images, order: OrderSpec = None,
         stream; ``permutation`` (B, N). Rows sum to one.
     """
     batch = as_batch(model, images)
-    # The reference layout keeps patch order, so the recorded rows and columns are patches.
-    layout = MaskedLayout(batch_permutation(model, batch, order, generator))
-    content_attn, query_attn = model.backbone.layers[-1].attn, last_query_attention(model)
-    modules = {id(m): m for m in (content_attn, query_attn) if m is not None}
-    with ExitStack() as stack, eval_mode(model):
-        calls = {key: stack.enter_context(record_attention(m)) for key, m in modules.items()}
-        model.predict_features(batch, layout)
-
-    def last(attn, kind):
-        return [probs for k, probs in calls[id(attn)] if k == kind][-1]
-
-    return dict(content=last(content_attn, 'self')[:, :, 1:],
-                query=None if query_attn is None else last(query_attn, 'cross'),
-                permutation=layout.permutation)
+    permutation = batch_permutation(model, batch, order, generator)
+    content = model.backbone.layers[-1].attn
+    query = model.neck.blocks[-1].attn if model.with_neck else None
+    attentions = {content, query} - {None}  # one module when the query stream shares it
+    for attn in attentions:
+        attn.recorded = []
+    try:
+        with eval_mode(model), in_patch_order(model):
+            model.predict_in_order(batch, permutation)
+        content_probs = [probs for kind, probs in content.recorded if kind == 'self'][-1]
+        query_probs = None if query is None else [
+            probs for kind, probs in query.recorded if kind == 'cross'][-1]
+    finally:
+        for attn in attentions:
+            attn.recorded = None
+    return dict(content=content_probs[:, :, 1:], query=query_probs, permutation=permutation)

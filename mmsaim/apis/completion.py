@@ -122,14 +122,12 @@ def complete(model, image: Images, visible, order: OrderSpec = 'raster',
     grid = patch_grid(batch.shape, p)
     visible = as_visible(visible, grid).to(batch.device)
     z = visible_first(batch_permutation(model, batch, order, generator)[0], visible)
-    layout = model.layout(z[None])
     patches = patchify(batch, p).clone()
     patches[:, ~visible] = 0  # never read: each step sees only the patches before it
     num_visible = int(visible.sum())
     with eval_mode(model):
         for step in track(range(num_visible, z.numel()), description='Completing',
                           disable=not progress, transient=True):
-            features = model.predict_features(unpatchify(patches, p, grid), layout)
-            patch = z[step]
-            patches[:, patch] = model.head.predict(features[:, patch])
+            prediction = model.predict_in_order(unpatchify(patches, p, grid), z[None])
+            patches[:, z[step]] = prediction['prediction'][:, z[step]]
     return Completion(unpatchify(patches, p, grid)[0], z, num_visible)

@@ -191,12 +191,14 @@ def reconstruct(model, images: Images, order: OrderSpec = None,
         (information the prediction did not have).
     """
     batch = as_batch(model, images)
-    layout = model.layout(batch_permutation(model, batch, order, generator))
+    permutation = batch_permutation(model, batch, order, generator)
     with eval_mode(model):
-        out = model.reconstruct(batch, layout)
+        out = model.predict_in_order(batch, permutation)
+    smoothed = model.head.smooth(batch)
     p = model.backbone.patch_size
     prediction = out['prediction'].float()
     if model.head.norm_pix:
-        prediction = denormalize_patches(prediction, patchify(out['smoothed'].float(), p))
-    out['image'] = unpatchify(prediction, p, patch_grid(batch.shape, p))
-    return out
+        prediction = denormalize_patches(prediction, patchify(smoothed.float(), p))
+    return dict(prediction=out['prediction'], target=out['target'], smoothed=smoothed,
+                permutation=permutation,
+                image=unpatchify(prediction, p, patch_grid(batch.shape, p)))

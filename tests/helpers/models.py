@@ -5,7 +5,7 @@ import torch
 from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 
-from mmsaim.models.utils import CausalLayout, MaskedLayout, gaussian_kernel2d
+from mmsaim.models.heads import gaussian_kernel2d
 
 
 def tiny_saim_cfg(embed_dims=32, depth=4, num_heads=2, img_size=32, patch_size=8,
@@ -42,7 +42,7 @@ def shrink_to_tiny(model_cfg, embed_dims=32, num_heads=2, img_size=32, patch_siz
     """A config's model with the same structure (depths, order, blur) but a tiny width.
 
     A query stream of its own width gets half the tiny width. The blocks run eagerly:
-    compiling them is tested once, in test_block_runner.py.
+    compiling them is tested once, in test_saim_block.py.
     """
     cfg = copy.deepcopy(model_cfg)
     depth = 12
@@ -52,7 +52,7 @@ def shrink_to_tiny(model_cfg, embed_dims=32, num_heads=2, img_size=32, patch_siz
     if cfg.get('neck') and 'embed_dims' in cfg.neck:
         cfg.neck.update(embed_dims=embed_dims // 2, num_heads=num_heads)
     cfg.compile_blocks = False
-    return cfg  # SAIM gives the neck, head and data preprocessor the backbone's settings
+    return cfg  # SAIM builds the neck and head from the backbone
 
 
 D, HEADS, DEPTH, PATCH, IMG, BLUR = 32, 2, 2, 8, 32, 3  # the tiny SAIM of tiny_saim_cfg
@@ -93,11 +93,6 @@ def release_state_dict(k_bias=True, seed=0):
     return sd
 
 
-def make_layout(permutation, explicit_masks=False):
-    """The layout SAIM runs ``permutation`` in, as built with ``explicit_masks``."""
-    return (MaskedLayout if explicit_masks else CausalLayout)(permutation)
-
-
 def twin(reference, **kwargs):
     """A tiny SAIM built with ``kwargs`` (e.g. speed options) and ``reference``'s weights."""
     model = build_tiny_saim(**kwargs)
@@ -105,13 +100,13 @@ def twin(reference, **kwargs):
     return model
 
 
-def step_loss_and_grads(model, images, layout, autocast_dtype=None):
+def step_loss_and_grads(model, images, permutation, autocast_dtype=None):
     """Loss (float64) and every parameter's gradient (float64) of one step on ``images``
-    under ``layout``, optionally under CPU autocast."""
+    under ``permutation``, optionally under CPU autocast."""
     model.zero_grad(set_to_none=True)
     with torch.autocast('cpu', dtype=autocast_dtype or torch.float32,
                         enabled=autocast_dtype is not None):
-        loss = model.head.loss(model.predict_features(images, layout), images)
+        loss = model.predict_in_order(images, permutation)['patch_losses'].mean()
     loss.backward()
     grads = {name: p.grad.double() for name, p in model.named_parameters()
              if p.grad is not None}

@@ -20,7 +20,7 @@ VARIANTS = {
 
 def single_pass(model, image, order):
     """Every patch's prediction in one pass of the model, (N, p^2 * C)."""
-    return model.head.predict(model.predict_features(image[None], model.layout(order[None])))[0]
+    return model.predict_in_order(image[None], order[None])['prediction'][0]
 
 
 @pytest.fixture(scope='module')

@@ -43,7 +43,6 @@ import os
 import os.path as osp
 import statistics
 import sys
-import tempfile
 import time
 import traceback
 
@@ -58,12 +57,10 @@ from mmpretrain.registry import MODELS
 from mmsaim.cli import check_image_size, positive_int, run_tool, tool_parser
 from mmsaim.cli import device as device_arg
 from mmsaim.models.backbones import SAIMViT
-from mmsaim.models.utils import BlockRunner
 from mmsaim.paths import REPO_ROOT
 from mmsaim.runner import read_config
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
-from benchmark_presets import derived_preset, load_config, preset_file  # noqa: E402
 from get_flops import count, pretraining_loss  # noqa: E402
 from hardware import hardware_name  # noqa: E402
 
@@ -145,15 +142,11 @@ def encoder_settings(arch):
 
 
 def light_query_stream(arch, args):
-    """The light query stream of the benchmark's light row (half the encoder's width and
-    heads, a third of its depth: the rule of ``pretrain_saim-light.py``) for this encoder,
-    with ``--light-dims`` / ``--light-depth`` in its place where given."""
-    with tempfile.TemporaryDirectory() as tmp:
-        preset = derived_preset(preset_file('cpu'), osp.join(tmp, 'preset.py'),
-                                vit=dict(arch=arch, patch_size=args.patch_size),
-                                crop_size=args.img_size)
-        neck = load_config('pretrain_saim-light.py', preset).model.neck
-    stream = dict(embed_dims=neck.embed_dims, num_heads=neck.num_heads, depth=neck.depth)
+    """The light query stream of the benchmark's light row for this encoder, half as wide
+    (half the heads) and a third as deep (the rule of ``pretrain_saim-light.py``), with
+    ``--light-dims`` / ``--light-depth`` in its place where given."""
+    stream = dict(embed_dims=arch['embed_dims'] // 2, num_heads=max(1, arch['num_heads'] // 2),
+                  depth=max(1, arch['num_layers'] // 3))
     if args.light_dims:
         head_dims = arch['embed_dims'] // arch['num_heads']
         stream.update(embed_dims=args.light_dims, num_heads=max(1, args.light_dims // head_dims))
@@ -182,8 +175,8 @@ def model_config(kind, args, config, switches):
     for key in SWITCHES:
         cfg[key] = switches.get(key, False if key != 'checkpoint_every' else 0)
     if cfg.compile_blocks:  # the model's own compile arguments, on the chosen backend
-        cfg.compile_blocks = dict(BlockRunner(cfg.compile_blocks).compile_cfg,
-                                  backend=args.compile_backend)
+        compile_cfg = dict(dynamic=False) if cfg.compile_blocks is True else cfg.compile_blocks
+        cfg.compile_blocks = dict(compile_cfg, backend=args.compile_backend)
     return cfg
 
 

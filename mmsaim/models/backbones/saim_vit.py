@@ -1,22 +1,22 @@
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
-from mmcv.cnn.bricks import DropPath
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from mmpretrain.registry import MODELS
 
+from ..utils import SAIMStream, content_mask, gather_tokens, vit_blocks
 from ..utils.pretrained_encoder import load_pretrained_encoder, split_pretrained
-from ..utils import BlockRunner, Layout, check_divisible, check_supported_blocks
 
 
 @MODELS.register_module()
-class SAIMViT(VisionTransformer):
+class SAIMViT(SAIMStream, VisionTransformer):
     """SAIM encoder (content stream): a plain ViT with fixed 2-D sin-cos position embeddings.
 
     Parameter names are those of mmpretrain's ``VisionTransformer`` (``patch_embed.projection``,
-    ``cls_token``, ``pos_embed``, ``layers.N.{ln1, attn.qkv, attn.proj, ln2, ffn}``, ``ln1``),
-    so a pretraining checkpoint loads into a stock ``VisionTransformer`` with
+    ``cls_token``, ``pos_embed``, ``layers.N.{ln1, attn.qkv, attn.proj, ln2, ffn}``, ``ln1``):
+    its blocks are :class:`SAIMBlock` s, which have mmpretrain's layout, so a pretraining
+    checkpoint loads into a stock ``VisionTransformer`` with
     ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
 
     Besides mmpretrain's archs, ``'t'/'tiny'`` and ``'s'/'small'`` are ViT-T/16 and ViT-S/16
@@ -24,9 +24,11 @@ class SAIMViT(VisionTransformer):
     weights into a stock ``VisionTransformer``).
 
     ``forward(x)`` is the ordinary ViT (full attention, fine-tuning and feature extraction).
-    ``forward(x, layout)`` is the pretraining content stream: every token attends only to
-    ``cls`` and the patches predicted no later than itself, and the output of every block is
-    returned for the query stream.
+    ``forward(x, permutation)`` is the pretraining content stream: every token attends only
+    to ``cls`` and the patches predicted no later than itself, and the output of every block
+    is returned for the query stream. The sequence is ``[cls, s_z1, ..., s_zN]`` in the
+    prediction order ``z`` with causal attention (or, with ``explicit_masks``, in patch
+    order with :func:`content_mask`).
 
     The position embeddings are fixed sin-cos and the final norm ``ln1`` is not part of the
     pretraining graph (the query stream reads raw block outputs): :class:`SAIM` freezes both,
@@ -39,7 +41,10 @@ class SAIMViT(VisionTransformer):
             ``num_heads``, ``feedforward_channels``. Defaults to ``'b'``.
         img_size (int | tuple): pretraining image size. Defaults to 224.
         patch_size (int): Defaults to 16.
-        **kwargs: the other arguments of ``VisionTransformer``.
+        drop_rate, drop_path_rate, qkv_bias, norm_cfg: of the blocks, as
+            ``VisionTransformer``'s.
+        **kwargs: the other arguments of ``VisionTransformer`` (not ``layer_cfgs`` or
+            ``layer_scale_init_value``: the blocks are SAIM's).
     """
     arch_zoo = {
         **VisionTransformer.arch_zoo,
@@ -51,28 +56,37 @@ class SAIMViT(VisionTransformer):
                  arch: Union[str, dict] = 'b',
                  img_size: Union[int, Sequence[int]] = 224,
                  patch_size: int = 16,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  **kwargs):
+        refused = {'layer_cfgs', 'layer_scale_init_value'} & set(kwargs)
+        if refused:
+            raise TypeError(f'{type(self).__name__} takes no {sorted(refused)}: its blocks are '
+                            'SAIMBlocks')
         super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
-                         norm_cfg=norm_cfg, with_cls_token=True, **kwargs)
+                         drop_rate=drop_rate, norm_cfg=norm_cfg, with_cls_token=True,
+                         **kwargs)
         self.patch_size = patch_size
-        check_supported_blocks(self.layers, type(self).__name__)
-        # mmpretrain gives each block its drop-path rate as a NumPy scalar, which
-        # torch.compile takes for a tensor (a graph break at `if drop_prob == 0.`).
-        for module in self.layers.modules():
-            if isinstance(module, DropPath):
-                module.drop_prob = float(module.drop_prob)
+        self.layers = vit_blocks(self.arch_settings, drop_rate, drop_path_rate, qkv_bias,
+                                 norm_cfg)
+        if self.frozen_stages > 0:
+            self._freeze_stages()
 
     def init_weights(self) -> None:
         """Sin-cos position embeddings, xavier patch projection, cls token N(0, 0.02).
 
-        With a ``Pretrained`` ``init_cfg`` every weight is then
-        loaded from the checkpoint, and a missing weight or one of another shape is an error
-        (:func:`load_pretrained_encoder`), except the LayerNorm that ``out_type='avg_featmap'``
-        adds (``ln2``), which a fine-tune starts fresh. A checkpoint made for another grid
-        keeps this model's sin-cos embedding, so the position embeddings are always valid.
+        With a ``Pretrained`` ``init_cfg`` every weight is then loaded from the checkpoint,
+        and a missing weight or one of another shape is an error
+        (:func:`load_pretrained_encoder`), except the LayerNorm that
+        ``out_type='avg_featmap'`` adds (``ln2``), which a fine-tune starts fresh. A
+        checkpoint made for another grid keeps this model's sin-cos embedding, so the
+        position embeddings are always valid.
         """
-        pretrained, self.init_cfg = split_pretrained(self.init_cfg)
+        pretrained = None
+        if self.init_cfg:
+            pretrained, self.init_cfg = split_pretrained(self.init_cfg)
         super().init_weights()
         self.pos_embed.data.copy_(
             build_2d_sincos_position_embedding(
@@ -86,53 +100,46 @@ class SAIMViT(VisionTransformer):
                                     allow_missing=pooling_norm)
             self.init_cfg = dict(type='Pretrained', **pretrained)
 
-    def patch_pos_embed(self, patch_resolution: Tuple[int, int],
+    def patch_pos_embed(self, grid: Tuple[int, int],
                         embed_dims: Optional[int] = None) -> torch.Tensor:
-        """Fixed sin-cos embeddings of the patch grid (1, h * w, C), without the cls slot.
+        """Fixed sin-cos embeddings of a patch grid (1, h * w, C), without the cls slot.
 
         ``C`` is ``embed_dims``, by default the encoder's width D (then, at the pretraining
         grid, the encoder's own ``pos_embed``); a narrower query stream asks for its width.
         """
         embed_dims = embed_dims or self.embed_dims
-        if (embed_dims == self.embed_dims
-                and tuple(patch_resolution) == tuple(self.patch_resolution)):
+        if embed_dims == self.embed_dims and tuple(grid) == tuple(self.patch_resolution):
             return self.pos_embed[:, self.num_extra_tokens:]
-        return build_2d_sincos_position_embedding(
-            patch_resolution, embed_dims).to(self.pos_embed)
+        return build_2d_sincos_position_embedding(grid, embed_dims).to(self.pos_embed)
 
-    def forward(self,
-                x: torch.Tensor,
-                layout: Optional[Layout] = None,
-                run_block: Optional[BlockRunner] = None) -> Tuple[torch.Tensor, ...]:
+    def forward(self, x: torch.Tensor,
+                permutation: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
         """Encode images.
 
         Args:
             x (Tensor): (B, 3, H, W) normalized images.
-            layout (Layout, optional): the step's prediction order and how the stream runs
-                under it. Without it the model is a plain ViT and returns
-                ``VisionTransformer``'s outputs.
-            run_block (BlockRunner, optional): how the blocks run with ``layout`` (compiled,
-                checkpointed); defaults to plainly.
+            permutation (Tensor, optional): (B, N) the prediction order of each image's
+                patches (N = H * W / patch_size^2). Without it the model is a plain ViT and
+                returns ``VisionTransformer``'s outputs.
 
         Returns:
-            tuple[Tensor]: with ``layout``, the output of every block, (B, 1 + N, D) each, in
-            the layout's order after ``cls`` (N = H * W / patch_size^2).
+            tuple[Tensor]: with ``permutation``, the output of every block, (B, 1 + N, D)
+            each: ``cls``, then the patches in prediction order (in patch order with
+            ``explicit_masks``).
         """
-        if layout is None:
+        if permutation is None:
             return super().forward(x)
-        check_divisible(x.shape, self.patch_size)
-        patches, patch_resolution = self.patch_embed(x)
-        patches = patches + self.patch_pos_embed(patch_resolution)
-        if patches.shape[1] != layout.permutation.shape[1]:
-            raise ValueError(f'The order covers {layout.permutation.shape[1]} patches but the '
-                             f'images have {patches.shape[1]}')
+        patches, grid = self.patch_embed(x)
+        patches = patches + self.patch_pos_embed(grid)
+        if self.explicit_masks:
+            attention = dict(attn_mask=content_mask(permutation)[:, None])
+        else:
+            patches, attention = gather_tokens(patches, permutation), dict(is_causal=True)
         # The cls position slot is all zeros, so cls enters as the bare learned token.
-        cls_token = self.cls_token.expand(x.shape[0], -1, -1)
-        tokens = torch.cat([cls_token, layout.from_patch_order(patches)], dim=1)
-        run_block = run_block or BlockRunner()
-        tokens = run_block.residual(self.pre_norm(self.drop_after_pos(tokens)))
+        tokens = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), patches], dim=1)
+        tokens = self.residual(self.pre_norm(self.drop_after_pos(tokens)))
         hidden_states = []
-        for i, layer in enumerate(self.layers):
-            tokens = run_block(i, layer, tokens, **layout.content_attention)
+        for block in self.layers:
+            tokens = block(tokens, **attention)
             hidden_states.append(tokens)
         return tuple(hidden_states)

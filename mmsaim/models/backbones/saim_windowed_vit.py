@@ -7,7 +7,7 @@ from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import resize_pos_embed
 
 from ..utils.pretrained_encoder import load_pretrained_encoder, split_pretrained
-from ..utils import check_supported_blocks, transformer_block
+from ..utils import vit_blocks
 
 
 class RelativePositionBias(nn.Module):
@@ -66,8 +66,8 @@ class SAIMWindowedViT(VisionTransformer):
     """The SAIM encoder as a dense-prediction backbone (Li et al. 2021, "ViTDet" style).
 
     Same parameters as the pretraining encoder (``patch_embed``, ``pos_embed``, ``layers``,
-    ...), so a SAIM checkpoint loads with ``prefix='backbone.'``; the blocks are run by the
-    same :func:`transformer_block`. For high-resolution inputs the absolute position
+    ...), so a SAIM checkpoint loads with ``prefix='backbone.'``; the blocks are the same
+    :class:`SAIMBlock` s. For high-resolution inputs the absolute position
     embeddings are interpolated from the pretraining grid, most blocks attend within
     non-overlapping windows (the token grid is padded to a multiple of the window and padded
     tokens are masked out), the blocks in ``global_attn_indices`` attend globally, and
@@ -87,7 +87,8 @@ class SAIMWindowedViT(VisionTransformer):
         use_rel_pos_bias (bool): Defaults to False.
         out_indices (Sequence[int]): blocks whose outputs are returned. Defaults to (-1, ).
         drop_path_rate (float): stochastic depth. Defaults to 0.1.
-        **kwargs: other ``VisionTransformer`` arguments.
+        norm_cfg (dict): Defaults to LN with eps 1e-6.
+        init_cfg (dict, optional): ``Pretrained`` loads every encoder weight.
 
     Shapes: (B, 3, H, W) -> a tuple of (B, D, ceil(H / p), ceil(W / p)), one per out index.
     """
@@ -102,14 +103,13 @@ class SAIMWindowedViT(VisionTransformer):
                  out_indices: Sequence[int] = (-1, ),
                  drop_path_rate: float = 0.1,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 init_cfg: Optional[dict] = None,
-                 **kwargs):
+                 init_cfg: Optional[dict] = None):
         super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
-                         out_indices=list(out_indices), drop_path_rate=drop_path_rate,
-                         norm_cfg=norm_cfg, final_norm=False, with_cls_token=True,
-                         out_type='featmap', init_cfg=init_cfg, **kwargs)
+                         out_indices=list(out_indices), norm_cfg=norm_cfg, final_norm=False,
+                         with_cls_token=True, out_type='featmap', init_cfg=init_cfg)
+        self.layers = vit_blocks(self.arch_settings, drop_path_rate=drop_path_rate,
+                                 norm_cfg=norm_cfg)
         self.window_size = window_size
-        check_supported_blocks(self.layers, type(self).__name__)
         self.global_attn_indices = set(global_attn_indices)
         self.rel_pos_bias = nn.ModuleDict({
             str(i): RelativePositionBias((window_size, window_size), self.num_heads)
@@ -138,7 +138,7 @@ class SAIMWindowedViT(VisionTransformer):
         if self.rel_pos_bias is not None:
             bias = self.rel_pos_bias[str(i)]().to(windows.dtype)
             mask = bias.masked_fill(~mask, float('-inf'))
-        windows = transformer_block(self.layers[i], windows, attn_mask=mask)
+        windows = self.layers[i](windows, attn_mask=mask)
         return window_unpartition(windows, self.window_size, (H, W))
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
@@ -152,7 +152,7 @@ class SAIMWindowedViT(VisionTransformer):
         outs = []
         for i, layer in enumerate(self.layers):
             if i in self.global_attn_indices:
-                grid = transformer_block(layer, grid.flatten(1, 2)).view(B, h, w, -1)
+                grid = layer(grid.flatten(1, 2)).view(B, h, w, -1)
             else:
                 grid = self._windowed_block(i, grid)
             if i in self.out_indices:

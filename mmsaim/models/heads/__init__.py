@@ -1,3 +1,3 @@
-from .saim_pixel_head import SAIMPixelHead
+from .saim_pixel_head import SAIMPixelHead, gaussian_kernel2d
 
-__all__ = ['SAIMPixelHead']
+__all__ = ['SAIMPixelHead', 'gaussian_kernel2d']

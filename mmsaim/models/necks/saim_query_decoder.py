@@ -1,67 +1,69 @@
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
-from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmengine.model import BaseModule, ModuleList
 from mmpretrain.registry import MODELS
 
-from ..utils import BlockRunner, Layout, check_supported_blocks
+from ..utils import SAIMBlock, SAIMStream, gather_tokens, permutation_ranks, query_mask
 
 
 @MODELS.register_module()
-class SAIMQueryDecoder(BaseModule):
+class SAIMQueryDecoder(SAIMStream, BaseModule):
     """SAIM query stream: position queries that read the content stream, block by block.
 
-    The input is the position embedding alone (``g0 = E``: no image content, no mask token).
-    Decoder block k (1-based) reads the OUTPUT of encoder block ``m = k * M / M_d``::
+    Built from the encoder it reads (``SAIM`` passes it): its depth M, width D and heads.
+    The input is the encoder's position embedding alone (``g0 = E``: no image content, no
+    mask token). Decoder block k (1-based) reads the OUTPUT of encoder block
+    ``m = k * M / M_d``::
 
         g = g + CrossAttn(q=LN1(g), kv=LN1(h^m))    # query i sees cls and earlier patches
         g = g + MLP(LN2(g))
 
-    There is no self-attention among queries. The blocks have the encoder blocks' layout, so
-    ``share_encoder_blocks=True`` runs the query stream with the weights of the encoder block
-    it reads (the two-stream, XLNet-style ablation) and owns no parameters.
+    There is no self-attention among queries. The queries ``[e_z1, ..., e_zN]``, in the
+    prediction order z, attend to ``[cls, h_z1, ..., h_z(N-1)]`` causally, index to index
+    (with ``explicit_masks``: in patch order under :func:`query_mask`). The blocks are
+    :class:`SAIMBlock` s, so ``share_encoder_blocks=True`` runs the query stream with the
+    weights of the encoder block it reads (the two-stream, XLNet-style ablation) and owns
+    no parameters.
 
     A light query stream is shallower (``depth`` < M: evenly spaced encoder blocks) and/or
-    narrower: with ``embed_dims`` D_q below the encoder's ``encoder_dims`` D, block k first
-    projects the states it reads to D_q (``context_projs[k]``, a linear layer, as MAE's
-    decoder projects the encoder's output), and the queries are the fixed sin-cos position
-    embeddings of width D_q.
+    narrower: with ``embed_dims`` D_q below D, block k first projects the states it reads
+    to D_q (``context_projs[k]``, a linear layer, as MAE's decoder projects the encoder's
+    output), and the queries are the sin-cos embeddings of width D_q.
 
     Args:
-        embed_dims (int): the query stream's width D_q. Defaults to 768.
-        num_heads (int): Defaults to 12.
-        depth (int, optional): number of query blocks M_d; defaults to the length of
-            ``attach_to`` if given, else to ``encoder_depth`` (one query block per encoder
-            block).
-        encoder_depth (int): number of encoder blocks M (:class:`SAIM` sets it from the
-            backbone). Defaults to 12.
-        encoder_dims (int, optional): the encoder's width D; defaults to ``embed_dims``.
+        encoder (SAIMViT): the content stream (given by ``SAIM``, not by the config).
+        embed_dims (int, optional): D_q; defaults to the encoder's width.
+        num_heads (int, optional): defaults to the encoder's heads.
+        depth (int, optional): M_d; defaults to the length of ``attach_to`` if given, else
+            to the encoder's depth (one query block per encoder block).
         attach_to (Sequence[int], optional): 0-based encoder block read by each query block;
-            defaults to ``k * M / M_d - 1`` for k = 1..M_d.
+            defaults to ``floor(k * M / M_d) - 1`` for k = 1..M_d.
         mlp_ratio (float): Defaults to 4.
         share_encoder_blocks (bool): Defaults to False.
         norm_cfg (dict): Defaults to LN with eps 1e-6.
-        init_cfg (dict, optional): Defaults to None.
+        init_cfg (dict): Defaults to xavier-uniform weights and zero biases of every linear
+            layer (then each block's FFN is initialized as mmpretrain's ViT layers are).
 
-    Shapes: position embeddings (1 or B, N, D_q) and the encoder's hidden states
-    (B, 1 + N, D) each -> (B, N, D_q); N patches in patch order.
+    Shapes: the encoder's hidden states (B, 1 + N, D) each and the permutation (B, N) ->
+    (B, N, D_q), the features that predict each patch, in patch order.
     """
 
     def __init__(self,
-                 embed_dims: int = 768,
-                 num_heads: int = 12,
+                 encoder: nn.Module,
+                 embed_dims: Optional[int] = None,
+                 num_heads: Optional[int] = None,
                  depth: Optional[int] = None,
-                 encoder_depth: int = 12,
-                 encoder_dims: Optional[int] = None,
                  attach_to: Optional[Sequence[int]] = None,
                  mlp_ratio: float = 4.,
                  share_encoder_blocks: bool = False,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
-                 init_cfg: Optional[dict] = None):
+                 init_cfg: dict = dict(type='Xavier', layer='Linear', distribution='uniform')):
         super().__init__(init_cfg=init_cfg)
-        encoder_dims = encoder_dims or embed_dims
+        encoder_depth, encoder_dims = encoder.num_layers, encoder.embed_dims
+        self.embed_dims = embed_dims = embed_dims or encoder_dims
+        num_heads = num_heads or encoder.arch_settings['num_heads']
         if depth is None:
             depth = encoder_depth if attach_to is None else len(attach_to)
         if embed_dims % num_heads:
@@ -71,73 +73,51 @@ class SAIMQueryDecoder(BaseModule):
         if share_encoder_blocks and embed_dims != encoder_dims:
             raise ValueError(f'share_encoder_blocks=True runs the encoder blocks, of width '
                              f'{encoder_dims}; leave embed_dims={embed_dims} out')
-        if attach_to is None:
-            if encoder_depth % depth:
-                raise ValueError(f'depth={depth} does not divide encoder_depth='
-                                 f'{encoder_depth}; give attach_to explicitly')
+        if attach_to is None:  # evenly spaced, the last encoder block last
             attach_to = [k * encoder_depth // depth - 1 for k in range(1, depth + 1)]
         if len(attach_to) != depth or not all(0 <= m < encoder_depth for m in attach_to):
             raise ValueError(f'attach_to={list(attach_to)} must name {depth} encoder blocks '
                              f'in [0, {encoder_depth})')
         self.attach_to = list(attach_to)
-        self.embed_dims = embed_dims
-        self.share_encoder_blocks = share_encoder_blocks
+        self._encoder = (encoder, )  # read, not owned: its position embeddings and blocks
         # Only a narrower stream has projections: the default keeps its parameter names.
         self.context_projs = None if embed_dims == encoder_dims else nn.ModuleList(
             nn.Linear(encoder_dims, embed_dims) for _ in range(depth))
-        if share_encoder_blocks:
-            self.layers = None
-        else:
-            self.layers = nn.ModuleList(
-                TransformerEncoderLayer(
-                    embed_dims=embed_dims,
-                    num_heads=num_heads,
-                    feedforward_channels=int(mlp_ratio * embed_dims),
-                    norm_cfg=norm_cfg) for _ in range(depth))
-            check_supported_blocks(self.layers, type(self).__name__)
+        # Shared blocks are the encoder's (a list, so they are not registered twice).
+        self.layers = None if share_encoder_blocks else ModuleList(
+            SAIMBlock(embed_dims, num_heads, int(mlp_ratio * embed_dims), norm_cfg=norm_cfg)
+            for _ in range(depth))
+        self.blocks: List[SAIMBlock] = ([encoder.layers[m] for m in self.attach_to]
+                                        if share_encoder_blocks else list(self.layers))
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.init_cfg is None:
-            for m in self.modules():
-                if isinstance(m, nn.Linear):
-                    nn.init.xavier_uniform_(m.weight)
-                    if m.bias is not None:
-                        nn.init.constant_(m.bias, 0)
+    @property
+    def share_encoder_blocks(self) -> bool:
+        return self.layers is None
 
-    def forward(self,
-                pos_embed: torch.Tensor,
-                hidden_states: Sequence[torch.Tensor],
-                layout: Layout,
-                encoder_layers: Optional[nn.ModuleList] = None,
-                run_block: Optional[BlockRunner] = None) -> torch.Tensor:
+    def forward(self, hidden_states: Sequence[torch.Tensor], permutation: torch.Tensor,
+                grid: Tuple[int, int]) -> torch.Tensor:
         """Run the query stream.
 
         Args:
-            pos_embed (Tensor): (1 or B, N, D_q) position embeddings of the patches, in
-                patch order: the queries.
             hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D),
-                laid out by ``layout``.
-            layout (Layout): the step's prediction order and how the stream runs under it.
-            encoder_layers (nn.ModuleList, optional): the encoder's blocks; required when
-                ``share_encoder_blocks``.
-            run_block (BlockRunner, optional): how the blocks run (compiled, checkpointed);
-                defaults to plainly.
+                as the encoder laid it out for ``permutation``.
+            permutation (Tensor): (B, N) the prediction order.
+            grid (tuple): the (h, w) patch grid, N = h * w.
 
         Returns:
             Tensor: (B, N, D_q), the features that predict each patch, in patch order.
         """
-        if self.share_encoder_blocks:
-            if encoder_layers is None:
-                raise ValueError('share_encoder_blocks=True needs the encoder blocks')
-            layers = [encoder_layers[m] for m in self.attach_to]
+        queries = self._encoder[0].patch_pos_embed(grid, self.embed_dims)
+        if self.explicit_masks:
+            attention = dict(attn_mask=query_mask(permutation)[:, None])
+            g = queries.expand(permutation.shape[0], -1, -1)
         else:
-            layers = self.layers
-        run_block = run_block or BlockRunner()
-        g = run_block.residual(layout.from_patch_order(pos_embed))
-        for k, (layer, m) in enumerate(zip(layers, self.attach_to)):
-            context = layout.query_context(hidden_states[m])
+            attention = dict(is_causal=True)
+            g = gather_tokens(queries, permutation)
+        g = self.residual(g)
+        for k, (block, m) in enumerate(zip(self.blocks, self.attach_to)):
+            context = hidden_states[m] if self.explicit_masks else hidden_states[m][:, :-1]
             if self.context_projs is not None:
                 context = self.context_projs[k](context)
-            g = run_block(k, layer, g, context, **layout.query_attention)
-        return layout.to_patch_order(g)
+            g = block(g, context, **attention)
+        return g if self.explicit_masks else gather_tokens(g, permutation_ranks(permutation))

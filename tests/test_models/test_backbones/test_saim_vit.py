@@ -2,52 +2,54 @@ import pytest
 import torch
 from mmpretrain.models import VisionTransformer
 from mmpretrain.models.utils import build_2d_sincos_position_embedding
-from mmpretrain.registry import MODELS
 
 from mmsaim.models import SAIMViT
-from mmsaim.models.utils import draw_permutation
+from mmsaim.models.utils import draw_permutation, gather_tokens
 from mmsaim.fileio import CheckpointError
-from tests.helpers.models import build_tiny_saim, make_layout
+from tests.helpers.models import build_tiny_saim
 
 
 @pytest.mark.parametrize('img_size,patch_size,input_hw', [
     (32, 8, (32, 32)),
-    (32, 8, (48, 64)),  # another size than the one built for: fresh sin-cos grid
-    (64, 16, (64, 64)),
+    (32, 8, (48, 64)),  # another size than the one built for: a fresh sin-cos grid
     (32, 4, (32, 32)),
 ])
-@pytest.mark.parametrize('explicit', [False, True])
-def test_content_stream_shapes(img_size, patch_size, input_hw, explicit):
-    vit = SAIMViT(arch='tiny', img_size=img_size, patch_size=patch_size)
+def test_content_stream_in_prediction_order_is_the_masked_one_in_patch_order(
+        img_size, patch_size, input_hw):
+    """Every block's output: cls, then patch z_t at position t + 1 of the causal sequence,
+    equal to patch z_t of the sequence that keeps patch order under formula (3)."""
+    torch.manual_seed(0)
+    vit = SAIMViT(arch=dict(embed_dims=32, num_layers=2, num_heads=2, feedforward_channels=64),
+                  img_size=img_size, patch_size=patch_size)
     vit.init_weights()
     grid = (input_hw[0] // patch_size, input_hw[1] // patch_size)
-    N = grid[0] * grid[1]
-    order = make_layout(draw_permutation('stochastic', 2, grid), explicit)
-    hidden = vit(torch.randn(2, 3, *input_hw), order)
-    assert len(hidden) == 12
-    assert all(h.shape == (2, 1 + N, 192) for h in hidden)
+    images, order = torch.randn(2, 3, *input_hw), draw_permutation('stochastic', 2, grid)
+    causal = vit(images, order)
+    vit.explicit_masks = True
+    explicit = vit(images, order)
+    assert len(causal) == len(explicit) == 2
+    for c, e in zip(causal, explicit):
+        torch.testing.assert_close(c[:, 0], e[:, 0])
+        torch.testing.assert_close(c[:, 1:], gather_tokens(e[:, 1:], order), rtol=1e-5,
+                                   atol=1e-5)
 
 
-def test_plain_forward_is_a_vit():
+def test_plain_forward_is_mmpretrains_vit():
+    """Without an order the encoder is a stock VisionTransformer (full attention)."""
+    torch.manual_seed(0)
     vit = SAIMViT(arch='small', img_size=32, patch_size=8, out_type='cls_token')
-    (cls, ) = vit(torch.randn(2, 3, 32, 32))
-    assert cls.shape == (2, 384)
+    vit.init_weights()
+    stock = VisionTransformer(arch='deit-small', img_size=32, patch_size=8,
+                              out_type='cls_token')
+    stock.load_state_dict(vit.state_dict(), strict=True)
+    vit.eval(), stock.eval()
+    images = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(vit(images)[0], stock(images)[0])
 
 
-@pytest.mark.parametrize('hw', [(30, 32), (32, 36)])
-def test_image_size_not_divisible_by_patch(hw):
-    vit = SAIMViT(arch='tiny', img_size=32, patch_size=8)
-    with pytest.raises(ValueError, match='multiple of the patch size.*patch_size=8'):
-        vit(torch.randn(1, 3, *hw), make_layout(draw_permutation('stochastic', 1, (4, 4))))
-    preprocessor = MODELS.build(dict(type='SAIMDataPreprocessor', patch_size=8))
-    batch = dict(inputs=torch.zeros(1, 3, *hw, dtype=torch.uint8), data_samples=None)
-    with pytest.raises(ValueError, match='Resize or crop'):
-        preprocessor(batch)
-
-
-def test_zero_std_is_refused():
-    with pytest.raises(ValueError, match=r'std=\[0, 0, 0\] has a zero'):
-        MODELS.build(dict(type='SAIMDataPreprocessor', mean=[0, 0, 0], std=[0, 0, 0]))
+def test_blocks_settings_the_encoder_does_not_implement_are_refused():
+    with pytest.raises(TypeError, match=r"takes no \['layer_scale_init_value'\]"):
+        SAIMViT(arch='tiny', layer_scale_init_value=0.1)
 
 
 def test_fixed_sincos_position_embedding_and_frozen_final_norm():

@@ -58,13 +58,12 @@ def test_center_crop_larger_than_the_images_is_refused():
         center_crop(torch.zeros(1, 3, 8, 8), 9)
 
 
-@pytest.mark.parametrize('kind', ['SAIMDataPreprocessor', 'BatchCropSelfSupDataPreprocessor',
+@pytest.mark.parametrize('kind', ['BatchCropSelfSupDataPreprocessor',
                                   'BatchCropClsDataPreprocessor'])
 def test_preprocessors_crop_then_normalize(kind):
-    extra = dict(patch_size=8) if kind == 'SAIMDataPreprocessor' else {}
-    preprocessor = MODELS.build(dict(type=kind, **NORMALIZE, **extra,
+    preprocessor = MODELS.build(dict(type=kind, **NORMALIZE,
                                      batch_crop=dict(size=16, scale=(0.2, 1.))))
-    plain = MODELS.build(dict(type=kind, **NORMALIZE, **extra))
+    plain = MODELS.build(dict(type=kind, **NORMALIZE))
     images = torch.randint(0, 256, (4, 3, 20, 20), dtype=torch.uint8)
     # Evaluation: the center crop, normalized as the uncropping preprocessor normalizes.
     evaluated = preprocessor(dict(inputs=images, data_samples=None))['inputs']

@@ -5,7 +5,8 @@ import torch.nn.functional as F
 from scipy.ndimage import gaussian_filter
 
 from mmsaim.models import SAIMPixelHead
-from mmsaim.models.utils import GaussianBlur, gaussian_kernel2d, patchify, unpatchify
+from mmsaim.models.heads import gaussian_kernel2d
+from mmsaim.models.utils import patchify, unpatchify
 
 
 def test_gaussian_kernel():
@@ -14,8 +15,8 @@ def test_gaussian_kernel():
     torch.testing.assert_close(k.sum(), torch.tensor(1.))
     torch.testing.assert_close(k, k.T)
     torch.testing.assert_close(k[4, 5] / k[4, 4], torch.tensor(np.exp(-0.5)).float())
-    with pytest.raises(ValueError, match='odd'):
-        GaussianBlur(4, 1.)
+    with pytest.raises(ValueError, match='kernel_size must be odd, got 4'):
+        SAIMPixelHead(embed_dims=16, patch_size=4, blur=dict(kernel_size=4, sigma=1.))
 
 
 @pytest.mark.parametrize('kernel_size,sigma', [(9, 1.), (3, 1.), (9, 1.5)])
@@ -25,7 +26,9 @@ def test_blur_matches_scipy_zero_padding(kernel_size, sigma):
     expected = np.stack([[
         gaussian_filter(c.numpy().astype(np.float64), sigma, mode='constant', cval=0.,
                         radius=radius) for c in image] for image in images])
-    out = GaussianBlur(kernel_size, sigma)(images)
+    head = SAIMPixelHead(embed_dims=16, patch_size=4,
+                         blur=dict(kernel_size=kernel_size, sigma=sigma))
+    out = head.smooth(images)
     torch.testing.assert_close(out, torch.from_numpy(expected).float(), rtol=1e-5, atol=1e-5)
 
 
@@ -58,8 +61,9 @@ def test_loss_is_mse_over_all_patches_against_smoothed_target():
     target = F.unfold(blurred, 4, stride=4).view(2, 3, 4, 4, 16).permute(0, 4, 2, 3, 1)
     target = target.reshape(2, 16, 48)
     target = (target - target.mean(-1, keepdim=True)) / (target.var(-1, keepdim=True) + 1e-6)**.5
-    expected = ((head.predict(feats) - target)**2).mean()
-    torch.testing.assert_close(head.loss(feats, images), expected, rtol=1e-5, atol=1e-6)
+    expected = ((head.predict(feats) - target)**2).mean(-1)
+    losses = head.patch_losses(head.predict(feats), head.construct_target(images))
+    torch.testing.assert_close(losses, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_no_blur_and_no_norm_pix():
@@ -70,20 +74,18 @@ def test_no_blur_and_no_norm_pix():
 
 def test_blur_kernel_is_not_saved_in_checkpoints():
     head = SAIMPixelHead(embed_dims=16, patch_size=4)
-    assert head.blur is not None
+    assert head.blur_kernel.shape == (3, 1, 9, 9)
     assert not any(k.startswith('blur') for k in head.state_dict())
 
 
-def test_patch_losses_average_to_the_loss():
+def test_patch_losses_follow_the_loss_modules_penalty():
+    """An L1 loss module gives each patch's mean absolute error."""
     torch.manual_seed(0)
-    head = SAIMPixelHead(embed_dims=16, patch_size=4, blur=dict(kernel_size=3, sigma=1.))
-    head.init_weights()
-    feats, images = torch.randn(2, 16, 16), torch.randn(2, 3, 16, 16)
-    losses = head.patch_losses(feats, images)
-    assert losses.shape == (2, 16)
-    expected = ((head.predict(feats) - head.construct_target(images))**2).mean(-1)
-    torch.testing.assert_close(losses, expected)
-    assert torch.equal(losses.mean(), head.loss(feats, images))
+    head = SAIMPixelHead(embed_dims=16, patch_size=4,
+                         loss=dict(type='PixelReconstructionLoss', criterion='L1'))
+    prediction, target = torch.randn(2, 16, 48), torch.randn(2, 16, 48)
+    torch.testing.assert_close(head.patch_losses(prediction, target),
+                               (prediction - target).abs().mean(-1))
 
 
 def test_loss_must_give_a_per_value_penalty():

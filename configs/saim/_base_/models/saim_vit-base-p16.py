@@ -1,13 +1,13 @@
 # SAIM ViT-B/16: stochastic order, 12-block query stream, Gaussian (9, 1) target.
-# SAIM gives the query stream, the head and the data preprocessor the backbone's width,
-# heads, depth and patch size; set them on the backbone only.
+# SAIM builds the query stream and the head from the backbone (its width, heads, depth and
+# patch size); set them on the backbone only.
 _base_ = ['../imagenet_normalization.py']
 
 model = dict(
     type='SAIM',
     order='stochastic',
     explicit_masks=False,
-    data_preprocessor=dict(type='SAIMDataPreprocessor', **_base_.normalization),
+    data_preprocessor=dict(type='SelfSupDataPreprocessor', **_base_.normalization),
     # out_type: what the encoder alone returns (extract_feat, mmpretrain's FeatureExtractor):
     # the last block's patch tokens after the final norm as a (D, h, w) map; SAIM's cls
     # token attends only to itself while pretraining. The pretraining pass ignores it.

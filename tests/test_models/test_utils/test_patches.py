@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from mmsaim.models.utils import (CausalLayout, MaskedLayout, content_mask, draw_permutation,
+from mmsaim.models.utils import (content_mask, draw_permutation, gather_tokens,
                                  permutation_ranks, query_mask)
+from tests.helpers.models import build_tiny_saim
 
 
 def test_stochastic_orders_are_per_sample_permutations():
@@ -72,24 +73,31 @@ def test_cls_and_first_token_visibility():
     assert not query.diagonal(offset=1).any()  # no query sees its own patch
 
 
-def test_layouts_agree():
+def test_ranks_and_gathering_undo_each_other():
     torch.manual_seed(1)
     order = draw_permutation('stochastic', 2, (2, 3))
-    hidden = torch.randn(2, 7, 4)
-    causal, explicit = CausalLayout(order), MaskedLayout(order)
-    # The state before each patch: cls for the first, the previous patch's otherwise.
+    tokens = torch.randn(1, 6, 4)  # one set of tokens for both images, in patch order
+    permuted = gather_tokens(tokens, order)
+    assert torch.equal(permuted[:, 0], tokens[0, order[:, 0]])  # the first predicted
+    assert torch.equal(gather_tokens(permuted, permutation_ranks(order)),
+                       tokens.expand(2, -1, -1))
+
+
+def test_predecessor_states_of_both_layouts():
+    """ViT-iGPT's features: the state of the token predicted just before each patch (cls
+    for the first), from states in prediction order (causal) or in patch order (masks)."""
+    torch.manual_seed(1)
+    order = draw_permutation('stochastic', 2, (2, 3))
+    hidden = torch.randn(2, 7, 4)  # cls, then patches in patch order
     ranks = permutation_ranks(order)
     expected = torch.stack([
         torch.stack([hidden[b, 0] if ranks[b, i] == 0 else hidden[b, 1 + order[b, ranks[b, i] - 1]]
                      for i in range(6)]) for b in range(2)])
-    permuted = torch.cat([hidden[:, :1], causal.from_patch_order(hidden[:, 1:])], dim=1)
-    assert torch.equal(explicit.predecessors(hidden), expected)
-    assert torch.equal(causal.predecessors(permuted), expected)
-    pos = torch.randn(1, 6, 4)
-    for layout in (causal, explicit):
-        assert torch.equal(layout.to_patch_order(layout.from_patch_order(pos)),
-                           pos.expand(2, -1, -1))
-    assert torch.equal(causal.from_patch_order(pos)[:, 0], pos[0, order[:, 0]])  # first: z_1
+    permuted = torch.cat([hidden[:, :1], gather_tokens(hidden[:, 1:], order)], dim=1)
+    model = build_tiny_saim(neck=None)
+    assert torch.equal(model.predecessor_states(permuted, order), expected)
+    model.backbone.explicit_masks = True
+    assert torch.equal(model.predecessor_states(hidden, order), expected)
 
 
 def test_seeded_stochastic_orders_are_fixed_per_image():

@@ -1,0 +1,187 @@
+"""The transformer block of both SAIM streams, and of every model the encoder goes into."""
+from typing import List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath
+from mmcv.cnn.bricks.transformer import FFN
+from mmengine.model import BaseModule, ModuleList
+from mmpretrain.models.utils import build_norm_layer
+from torch.utils.checkpoint import checkpoint
+
+
+def attention_probabilities(q: torch.Tensor, k: torch.Tensor,
+                            attn_mask: Optional[torch.Tensor] = None,
+                            is_causal: bool = False) -> torch.Tensor:
+    """``softmax(q k^T / sqrt(d))`` of (B, H, L, d) queries and (B, H, S, d) keys: (B, H, L, S).
+
+    ``attn_mask`` is boolean (True where a query may attend) or an additive float bias, as
+    ``F.scaled_dot_product_attention`` takes it; ``is_causal`` lets query i attend to keys
+    0..i.
+    """
+    scores = (q @ k.transpose(-2, -1)) * q.shape[-1]**-0.5
+    if is_causal:
+        attn_mask = torch.ones(scores.shape[-2:], dtype=torch.bool, device=q.device).tril()
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        scores = scores.masked_fill(~attn_mask, float('-inf'))
+    elif attn_mask is not None:
+        scores = scores + attn_mask
+    return scores.softmax(dim=-1)
+
+
+class SAIMAttention(nn.Module):
+    """Multi-head attention of a sequence to itself or to a context, under a mask.
+
+    mmpretrain's parameter names (``qkv``, ``proj``): for self-attention ``qkv`` projects the
+    sequence to queries, keys and values; for cross-attention its query rows project the
+    sequence and its key / value rows the context. The attention itself is
+    ``F.scaled_dot_product_attention`` (fused kernels, O(L) memory). With ``recorded`` set
+    to a list, every call appends ``('self' | 'cross', probabilities (B, heads, L, S))``.
+
+    Shapes: x (B, L, D), context (B, S, D) or None (S = L), attn_mask broadcastable to
+    (B, heads, L, S) -> (B, L, D).
+    """
+
+    def __init__(self, embed_dims: int, num_heads: int, qkv_bias: bool = True,
+                 proj_drop: float = 0.):
+        super().__init__()
+        self.num_heads = num_heads
+        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+        self.recorded: Optional[List[Tuple[str, torch.Tensor]]] = None
+
+    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None,
+                attn_mask: Optional[torch.Tensor] = None,
+                is_causal: bool = False) -> torch.Tensor:
+        if context is None:
+            q, k, v = self.qkv(x).chunk(3, dim=-1)
+        else:
+            D, bias = x.shape[-1], self.qkv.bias
+            q = F.linear(x, self.qkv.weight[:D], None if bias is None else bias[:D])
+            k, v = F.linear(context, self.qkv.weight[D:],
+                            None if bias is None else bias[D:]).chunk(2, dim=-1)
+        q, k, v = (t.unflatten(-1, (self.num_heads, -1)).transpose(1, 2) for t in (q, k, v))
+        if self.recorded is not None:
+            self.recorded.append(('self' if context is None else 'cross',
+                                  attention_probabilities(q, k, attn_mask, is_causal)))
+        x = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
+        return self.proj_drop(self.proj(x.transpose(1, 2).flatten(2)))
+
+
+class SAIMBlock(BaseModule):
+    """A pre-norm ViT block that attends to itself or to a context, under any mask::
+
+        x = x + DropPath(Attn(q = LN1(x), kv = LN1(context or x), attn_mask | is_causal))
+        x = x + DropPath(FFN(LN2(x)))
+
+    Without a context it is mmpretrain's ``TransformerEncoderLayer`` (the same parameter
+    names ``ln1``, ``attn.qkv``, ``attn.proj``, ``ln2``, ``ffn.layers.0.0``, ``ffn.layers.1``
+    and initialization), so its weights load into a stock ``VisionTransformer``. The content
+    stream calls it with ``is_causal`` (or the paper's mask), the query stream with the
+    content states as ``context`` (cross-attention with the same ``LN1``, as SAIM's
+    reference code), the windowed backbone with a window mask. ``grad_checkpointing``
+    recomputes the block in the backward pass instead of keeping its activations.
+
+    Args:
+        embed_dims (int): D.
+        num_heads (int): attention heads.
+        feedforward_channels (int): FFN hidden width.
+        drop_rate (float): dropout after the attention and FFN projections. Defaults to 0.
+        drop_path_rate (float): stochastic depth of both branches. Defaults to 0.
+        qkv_bias (bool): Defaults to True.
+        norm_cfg (dict): Defaults to LN with eps 1e-6.
+        init_cfg (dict, optional): Defaults to None.
+
+    Shapes: x (B, L, D), context (B, S, D) -> (B, L, D).
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 feedforward_channels: int,
+                 drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 qkv_bias: bool = True,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        self.ln1 = build_norm_layer(norm_cfg, embed_dims)
+        self.attn = SAIMAttention(embed_dims, num_heads, qkv_bias, drop_rate)
+        self.ln2 = build_norm_layer(norm_cfg, embed_dims)
+        self.ffn = FFN(embed_dims, feedforward_channels, act_cfg=dict(type='GELU'),
+                       ffn_drop=drop_rate,
+                       dropout_layer=dict(type='DropPath', drop_prob=float(drop_path_rate)))
+        self.drop_path = DropPath(float(drop_path_rate))
+        self.grad_checkpointing = False
+
+    def init_weights(self) -> None:
+        """mmpretrain's: the FFN's weights xavier-uniform, its biases N(0, 1e-6)."""
+        super().init_weights()
+        for m in self.ffn.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.normal_(m.bias, std=1e-6)
+
+    def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None,
+                attn_mask: Optional[torch.Tensor] = None,
+                is_causal: bool = False) -> torch.Tensor:
+        if self.grad_checkpointing and torch.is_grad_enabled():
+            return checkpoint(self._forward, x, context, attn_mask, is_causal,
+                              use_reentrant=False)
+        return self._forward(x, context, attn_mask, is_causal)
+
+    def _forward(self, x, context, attn_mask, is_causal):
+        kv = None if context is None else self.ln1(context)
+        x = x + self.drop_path(self.attn(self.ln1(x), kv, attn_mask, is_causal))
+        return self.ffn(self.ln2(x), identity=x)
+
+
+def vit_blocks(arch: dict, drop_rate: float = 0., drop_path_rate: float = 0.,
+               qkv_bias: bool = True,
+               norm_cfg: dict = dict(type='LN', eps=1e-6)) -> ModuleList:
+    """The blocks of a ViT of ``arch`` (mmpretrain's ``embed_dims``, ``num_layers``,
+    ``num_heads``, ``feedforward_channels``), stochastic depth rising linearly to
+    ``drop_path_rate`` as in mmpretrain's ``VisionTransformer``."""
+    return ModuleList(
+        SAIMBlock(arch['embed_dims'], arch['num_heads'], arch['feedforward_channels'],
+                  drop_rate, rate, qkv_bias, norm_cfg)
+        for rate in np.linspace(0, drop_path_rate, arch['num_layers']))
+
+
+class SAIMStream:
+    """What a stream of :class:`SAIMBlock` s (``self.layers``) can be set to do; ``SAIM`` sets
+    both of its streams alike.
+
+    - ``explicit_masks``: the paper's computation, kept as the reference: the sequence in
+      patch order with its per-image mask (formula 3), instead of the prediction order
+      with causal attention (the same features, fused kernels, O(N) memory).
+    - ``residual_in_autocast_dtype``: under autocast, hold the residual stream in the
+      autocast dtype (fp16 / bf16) instead of fp32 (LayerNorm still computes in fp32).
+    - :meth:`set_grad_checkpointing` and :meth:`compile_blocks`.
+    """
+    explicit_masks = False
+    residual_in_autocast_dtype = False
+
+    def set_grad_checkpointing(self, every: int = 1) -> None:
+        """Recompute blocks 0, k, 2k, ... (k = ``every``) in the backward pass; 0: none."""
+        if not isinstance(every, int) or every < 0:
+            raise ValueError(f'checkpoint_every={every!r}: give 0 (no activation '
+                             'checkpoints), 1 (every block) or k (every k-th block)')
+        for i, block in enumerate(self.layers or ()):
+            block.grad_checkpointing = bool(every) and i % every == 0
+
+    def compile_blocks(self, **compile_cfg) -> None:
+        """Regional ``torch.compile`` of each block (``compile_cfg``: its arguments). The
+        blocks share their code and shapes, so one compilation serves them all."""
+        for block in self.layers or ():
+            block.compile(**compile_cfg)
+
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        """A stream's input in the dtype its residual stream is held in."""
+        device = x.device.type
+        if self.residual_in_autocast_dtype and torch.is_autocast_enabled(device):
+            return x.to(torch.get_autocast_dtype(device))
+        return x
