@@ -3,13 +3,14 @@
 #   WHEELHOUSE=DIR    a folder with a prebuilt mmcv 2.1.0 wheel with ops (else built once)
 #   DATA=DIR          run the demo on your own folder of images instead of the bundled
 #                     CamVid frames (demo_data/camvid, 367 images)
+#   WORK_DIR=DIR      where the demo writes (default work_dirs/saim_demo)
 PYTHON ?=
 WHEELHOUSE ?=
 DATA ?= demo_data/camvid
 PY := $(if $(PYTHON),$(PYTHON),.venv/bin/python)
 INSTALL_ARGS := $(if $(PYTHON),--python $(PYTHON)) $(if $(WHEELHOUSE),--wheelhouse $(WHEELHOUSE))
 FOLDER_CONFIG := configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_folder-64px.py
-DEMO_DIR := work_dirs/saim_demo
+WORK_DIR ?= work_dirs/saim_demo
 
 .PHONY: install demo test
 
@@ -18,8 +19,8 @@ install:
 
 # --resume: a second `make demo` continues an interrupted demo (a finished one stays as it is)
 demo: install
-	SAIM_DATA='$(DATA)' $(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(DEMO_DIR) --resume
-	@echo "checkpoints: $(DEMO_DIR)/epoch_*.pth  picture: $(DEMO_DIR)/reconstruction.png"
+	SAIM_DATA='$(DATA)' $(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(WORK_DIR) --resume
+	@echo "checkpoints: $(WORK_DIR)/epoch_*.pth  picture: $(WORK_DIR)/reconstruction.png"
 
 test: install
 	$(PY) -m pytest tests

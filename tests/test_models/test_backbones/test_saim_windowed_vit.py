@@ -1,9 +1,10 @@
 import pytest
 import torch
 
+from mmsaim.fileio import CheckpointError
 from mmsaim.models import SAIMWindowedViT
 from mmsaim.models.backbones.saim_windowed_vit import window_partition, window_unpartition
-from mmsaim.fileio import CheckpointError
+from mmsaim.models.utils import patchify
 from tests.helpers.models import build_tiny_saim
 
 
@@ -25,13 +26,23 @@ def test_window_partition_roundtrip_and_padding_mask():
     torch.testing.assert_close(window_unpartition(windows, 4, (5, 7)), x)
 
 
-@pytest.mark.parametrize('hw', [(64, 64), (72, 40), (32, 48), (24, 24)])
-def test_output_shapes(hw):
-    model = tiny_windowed(window_size=3, global_attn_indices=(1, 3), out_indices=(0, 1, 2, 3),
+@pytest.mark.parametrize('hw', [(64, 64), (72, 40)])
+def test_a_windowed_block_reads_only_its_window(hw):
+    """d token / d patch is zero outside the token's window, also where the grid is padded
+    (72 x 40 px: a 9 x 5 grid in 3 x 3 windows); a global block reads every patch."""
+    torch.manual_seed(0)
+    model = tiny_windowed(window_size=3, global_attn_indices=(1, ), out_indices=(0, 1),
                           use_rel_pos_bias=True)
-    outs = model(torch.randn(2, 3, *hw))
-    assert len(outs) == 4
-    assert all(o.shape == (2, 32, hw[0] // 8, hw[1] // 8) for o in outs)
+    images = torch.randn(1, 3, *hw, requires_grad=True)
+    windowed, global_ = model(images)
+    h, w = hw[0] // 8, hw[1] // 8
+    assert windowed.shape == global_.shape == (1, 32, h, w)
+    for out, in_window in ((windowed, True), (global_, False)):
+        (grad, ) = torch.autograd.grad(out[0, :, 4, 1].sum(), images, retain_graph=True)
+        read = patchify(grad, 8)[0].abs().sum(-1).view(h, w) > 0
+        expected = torch.zeros(h, w, dtype=torch.bool)
+        expected[3:6, 0:3] = True
+        assert torch.equal(read, expected) if in_window else read.all()
 
 
 def test_padded_window_covering_the_grid_equals_global_attention():
