@@ -1,5 +1,6 @@
 """What ``import mmsaim`` changes in torch, NumPy, mmengine and mmpretrain: its registrations
 and mmengine's checkpoint loaders, nothing else."""
+import pytest
 import json
 import os
 import re
@@ -90,10 +91,12 @@ def import_changes(**env):
     return _grouped(_python(SNAPSHOT, json.dumps(_python(DEPENDENCIES, **env)), **env))
 
 
+@pytest.mark.slow
 def test_import_changes_only_the_registrations_and_the_loaders():
     assert import_changes() == set(EXPECTED_CHANGES)
 
 
+@pytest.mark.slow
 def test_a_bare_mmengine_cannot_read_its_runners_checkpoints(tmp_path):
     """With torch >= 2.6 (weights_only=True by default) mmengine cannot read a checkpoint
     that its own Runner wrote, whose HistoryBuffer torch's allowlist refuses; the plain-data

@@ -19,6 +19,9 @@ NOT_SHIPPED = ('.git', '.venv', '.wheelhouse', 'work_dirs', 'data', 'demo_data',
                'dist', '*.egg-info', '__pycache__', '.pytest_cache')
 
 
+pytestmark = pytest.mark.slow  # builds and installs the wheel
+
+
 def run(args, **kwargs):
     proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kwargs)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

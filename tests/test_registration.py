@@ -1,4 +1,5 @@
 """mmsaim's components are reachable from configs and clash with no OpenMMLab name."""
+import pytest
 import subprocess
 import sys
 
@@ -20,6 +21,7 @@ sys.meta_path.insert(0, Block())
 """
 
 
+@pytest.mark.slow
 def test_pretraining_works_without_mmdet_and_mmseg():
     """The pretraining part never imports mmdet or mmseg: it runs with both absent."""
     code = BLOCK_DOWNSTREAM + (
@@ -73,6 +75,7 @@ def test_downstream_names_in_mmdet_and_mmseg(tmp_path):
             'mmsaim.')
 
 
+@pytest.mark.slow
 def test_mmdet_part_does_not_import_mmseg():
     code = BLOCK_DOWNSTREAM.replace("('mmdet', 'mmseg')", "('mmseg', )") + (
         "import mmsaim.det\nprint('OK')")

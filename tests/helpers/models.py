@@ -3,6 +3,7 @@ import copy
 
 import torch
 from mmengine.registry import DefaultScope
+from mmpretrain.models import VisionTransformer
 from mmpretrain.registry import MODELS
 
 from mmsaim.models.heads import gaussian_kernel2d
@@ -45,7 +46,7 @@ def shrink_to_tiny(model_cfg, embed_dims=32, num_heads=2, img_size=32, patch_siz
     compiling them is tested once, in test_saim_block.py.
     """
     cfg = copy.deepcopy(model_cfg)
-    depth = 12
+    depth = VisionTransformer.arch_zoo[cfg.backbone.arch]['num_layers']
     cfg.backbone.update(arch=dict(embed_dims=embed_dims, num_layers=depth, num_heads=num_heads,
                                   feedforward_channels=4 * embed_dims),
                         img_size=img_size, patch_size=patch_size)

@@ -40,6 +40,7 @@ def test_plain_meta_keeps_plain_values_only():
     assert meta == dict(a=1, b=0.5, c=['x', [1, None]])
 
 
+@pytest.mark.slow
 def test_published_file_loads_into_stock_vit_without_mmsaim(tmp_path):
     state = training_checkpoint(tmp_path / 'epoch_3.pth')
     proc = subprocess.run(

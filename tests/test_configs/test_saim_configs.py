@@ -94,9 +94,10 @@ def test_main_configs_build(path):
     cfg = Config.fromfile(path)
     assert cfg.optim_wrapper.optimizer.betas == (0.9, 0.95)
     assert cfg.auto_scale_lr.base_batch_size == 2048
-    model = MODELS.build(cfg.model)
-    depth = len(model.backbone.layers)
-    assert depth in (12, 24) and model.neck.attach_to == list(range(depth))
+    depth = dict(b=12, l=24)[cfg.model.backbone.arch]
+    assert cfg.model.neck.depth == depth  # one query block per encoder block
+    model = MODELS.build(dict(shrink_to_tiny(cfg.model), compile_blocks=cfg.model.compile_blocks,
+                              checkpoint_every=cfg.model.get('checkpoint_every', 0)))
     # The fastest exact setting (docs/benchmark.md): compiled blocks and fused AdamW.
     blocks = [*model.backbone.layers, *model.neck.layers]
     assert all(block._compiled_call_impl is not None for block in blocks)

@@ -1,4 +1,5 @@
 """Mask R-CNN with the SAIM backbone: two training iterations and CocoMetric on a tiny COCO set."""
+import pytest
 import json
 import os.path as osp
 
@@ -36,6 +37,7 @@ def write_tiny_coco(root, split, count):
                        categories=[dict(id=1, name='droplet')]), f)
 
 
+@pytest.mark.slow
 def test_mask_rcnn_trains_and_evaluates(tmp_path, demo_saim_checkpoint):
     data = tmp_path / 'coco'
     write_tiny_coco(data, 'train', 4)

@@ -92,6 +92,7 @@ def test_crafted_checkpoint_from_a_url_does_nothing_anywhere(served, tmp_path, p
         assert not marker.exists(), entry
 
 
+@pytest.mark.slow
 def test_the_payloads_run_in_a_bare_mmengine(served, tmp_path):
     """Without mmsaim, mmengine downloads with torch's weights_only=False: the file runs."""
     base, _, marker = served
@@ -152,6 +153,7 @@ def test_every_scheme_mmengine_knows_is_read_as_plain_data():
             assert loader is load_from_plain_data, prefix
 
 
+@pytest.mark.slow
 def test_a_config_that_imports_mmsaim_makes_a_bare_runner_safe(served, tmp_path):
     """A process that never imports mmsaim itself: the config's custom_imports do."""
     base, _, marker = served

@@ -25,6 +25,7 @@ REFUSED_AT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('kind', ['object array from raw bytes',
                                   'object dtype pickled without its flags'])
 def test_object_arrays_crash_a_trusting_reader(tmp_path, kind):

@@ -18,11 +18,13 @@ def error_line(proc, tool='train.py'):
     return line[len(f'{tool}: error: '):]
 
 
+@pytest.mark.slow
 def test_unset_saim_data_names_the_variable(tmp_path):
     proc = run_train(tmp_path / 'work', None, check=False)
     assert 'SAIM_DATA' in error_line(proc) and 'environment' in error_line(proc)
 
 
+@pytest.mark.slow
 def test_setting_a_config_variable_is_refused_with_the_fix(tmp_path):
     proc = run_train(tmp_path / 'work', tmp_path, 'img_size=128', check=False)
     message = error_line(proc)
@@ -30,6 +32,7 @@ def test_setting_a_config_variable_is_refused_with_the_fix(tmp_path):
     assert 'model.backbone.img_size' in message and 'custom_hooks.1.img_size' in message
 
 
+@pytest.mark.slow
 def test_max_epochs_from_the_command_line_rescales_the_schedule(tmp_path):
     write_images(tmp_path / 'images', count=8)
     proc = run_train(tmp_path / 'work', tmp_path / 'images', 'train_cfg.max_epochs=3',
@@ -44,6 +47,7 @@ def test_max_epochs_from_the_command_line_rescales_the_schedule(tmp_path):
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * 3 / 4)) / 2, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_test_tool_refuses_a_pretraining_checkpoint(tmp_path):
     """mmengine's non-strict load_from scored a pretraining checkpoint mAP 0.000, exit 0."""
     model = build_tiny_saim(embed_dims=192, depth=6, num_heads=3, img_size=64, patch_size=8)

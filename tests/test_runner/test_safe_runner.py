@@ -225,6 +225,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_data_parallel_on_cpu_processes(tmp_path):
     """--launcher pytorch without CUDA: gloo, DDP without device ids, the same weights on
     every rank, and a process group destroyed before the interpreter shuts down."""

@@ -1,4 +1,5 @@
 """UperNet with the SAIM backbone: two training iterations and IoUMetric on tiny CamVid-like data."""
+import pytest
 import json
 import os.path as osp
 
@@ -23,6 +24,7 @@ def write_tiny_segmentation(root, split, count):
         Image.fromarray(label).save(root / 'ann_dir' / split / f'{i}.png')
 
 
+@pytest.mark.slow
 def test_upernet_trains_and_evaluates(tmp_path, demo_saim_checkpoint):
     data = tmp_path / 'camvid'
     write_tiny_segmentation(data, 'train', 4)

@@ -1,4 +1,5 @@
 """tools/analysis/get_flops.py: mmengine's counts, attention included, for SAIM's two parts."""
+import pytest
 import os.path as osp
 
 import torch
@@ -33,6 +34,7 @@ def test_counts_match_the_vit_formula():
     assert pretraining['linear'] > 2 * encoder['linear']
 
 
+@pytest.mark.slow
 def test_command_line_on_the_demo_config(capsys):
     run_tool('analysis/get_flops.py', osp.join(ROOT, DEMO))  # its img_size, 64 px
     out = capsys.readouterr().out
@@ -44,6 +46,7 @@ def test_command_line_on_the_demo_config(capsys):
     assert 'encoder (plain ViT forward): ' in out and f'{params / 1e6:.4g} M parameters' in out
 
 
+@pytest.mark.slow
 def test_config_with_compiled_blocks(tmp_path, capsys):
     """Compiled blocks compute what the eager ones do; the tool counts the eager ones
     (FX cannot trace a dynamo-optimized function)."""

@@ -39,6 +39,7 @@ def launch(repo, script, **env):
     return words[words.index('-u') - 1] if words[0] == 'SRUN' else words[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('script', ['dist_train.sh', 'dist_test.sh'])
 def test_torchrun_scripts_run_the_project_python(repo, script):
     assert launch(repo, script) == 'PATH_PYTHON'
@@ -47,6 +48,7 @@ def test_torchrun_scripts_run_the_project_python(repo, script):
     assert launch(repo, script, PYTHON=str(repo / 'own' / 'python')) == 'VENV_PYTHON'
 
 
+@pytest.mark.slow
 def test_slurm_script_hands_srun_the_project_python(repo):
     assert launch(repo, 'slurm_train.sh') == 'python'
     own = str(repo / 'own' / 'python')

@@ -30,6 +30,7 @@ def tiny_config_and_checkpoint(tmp_path_factory):
     return config, checkpoint, model.backbone
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('out_type', list(SHAPES))
 def test_onnx_encoder_matches_pytorch(tiny_config_and_checkpoint, tmp_path, out_type):
     config, checkpoint, backbone = tiny_config_and_checkpoint

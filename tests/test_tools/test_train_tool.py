@@ -22,6 +22,7 @@ def trained(tmp_path_factory):
     return tmp / 'images', work_dir
 
 
+@pytest.mark.slow
 def test_checkpoint_loads_into_stock_vision_transformer(trained):
     _, work_dir = trained
     ckpt = work_dir / 'epoch_1.pth'
@@ -39,6 +40,7 @@ def test_checkpoint_loads_into_stock_vision_transformer(trained):
         torch.testing.assert_close(value, encoder[name], rtol=0, atol=0)
 
 
+@pytest.mark.slow
 def test_reconstruction_picture(trained):
     _, work_dir = trained
     picture = Image.open(work_dir / 'reconstruction.png')
@@ -51,6 +53,7 @@ def test_reconstruction_picture(trained):
                           np.asarray(picture.convert('RGB')))
 
 
+@pytest.mark.slow
 def test_resume_continues_from_checkpoint(trained):
     data, work_dir = trained
     proc = run_train(work_dir, data, 'train_cfg.max_epochs=2', extra=['--resume'])
@@ -59,12 +62,14 @@ def test_resume_continues_from_checkpoint(trained):
     assert ckpt['meta']['epoch'] == 2
 
 
+@pytest.mark.slow
 def test_resume_from_missing_checkpoint(trained):
     data, work_dir = trained
     proc = run_train(work_dir, data, extra=['--resume', 'no_such.pth'], check=False)
     assert proc.returncode != 0 and 'no such checkpoint' in proc.stderr
 
 
+@pytest.mark.slow
 def test_loss_curve_command_of_the_docs(trained):
     """docs/demo.md draws the loss curve with mmpretrain's analyze_logs through mim."""
     _, work_dir = trained

@@ -190,6 +190,7 @@ ENTRY_POINTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('payload', sorted(PAYLOADS))
 @pytest.mark.parametrize('entry', sorted(ENTRY_POINTS))
 def test_crafted_checkpoint_through_every_tool(files, monkeypatch, payload, entry):
@@ -207,6 +208,7 @@ def test_crafted_checkpoint_through_every_tool(files, monkeypatch, payload, entr
     assert not marker.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('broken', ['top-level list', 'zero-stride bomb', 'bad text codec'])
 @pytest.mark.parametrize('entry', sorted(ENTRY_POINTS))
 def test_malformed_checkpoint_through_every_tool(files, monkeypatch, broken, entry):
@@ -222,6 +224,7 @@ def test_malformed_checkpoint_through_every_tool(files, monkeypatch, broken, ent
     assert ckpt in tool_error(tool, *args)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('entry', ['train load_from', 'test.py', 'export_encoder.py'])
 def test_crafted_checkpoint_from_a_url_through_the_tools(files, monkeypatch, tmp_path, entry):
     monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
@@ -262,7 +265,7 @@ def test_crafted_checkpoint_through_the_apis(tmp_path, payload):
 
 TOOLS = sorted(os.path.relpath(path, osp.join(ROOT, 'tools'))
                for path in glob.glob(osp.join(ROOT, 'tools', '**', '*.py'), recursive=True)
-               if not path.endswith(('hardware.py', 'benchmark_presets.py')))
+               if not path.endswith('hardware.py') and '/imagenette_benchmark/' not in path)
 
 
 @pytest.mark.parametrize('tool', TOOLS)

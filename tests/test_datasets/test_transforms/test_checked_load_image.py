@@ -35,6 +35,7 @@ def test_skipped_images_are_replaced_and_counted(folder):
     assert loader.skipped.value >= 2  # each bad file once, and again if drawn as a stand-in
 
 
+@pytest.mark.slow
 def test_training_skips_and_reports_at_the_end(folder, tmp_path):
     pipeline = ('train_dataloader.dataset.pipeline.0.skip_unreadable=True', )
     proc = run_train(tmp_path / 'work', folder, *pipeline)
@@ -45,6 +46,7 @@ def test_training_skips_and_reports_at_the_end(folder, tmp_path):
                      r'run\n*$', proc.stdout), proc.stdout[-500:]
 
 
+@pytest.mark.slow
 def test_training_names_an_empty_image(tmp_path):
     write_images(tmp_path / 'images', count=4)
     (tmp_path / 'images' / 'empty.jpg').write_bytes(b'')

@@ -1,5 +1,6 @@
 """A diverged run stops at once and names the last good checkpoint: one from which training
 went on with a finite loss, kept until that was known."""
+import pytest
 import torch
 
 from tests.helpers.tool_runs import run_train, write_images
@@ -24,6 +25,7 @@ def _finite(path):
     return all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
 
 
+@pytest.mark.slow
 def test_divergence_within_an_epoch_keeps_the_last_checkpoint(tmp_path):
     work, message = _diverge(tmp_path, 3)  # the first update of epoch 2
     assert f'the last good checkpoint, {work / "epoch_1.pth"}, is kept' in message
@@ -31,6 +33,7 @@ def test_divergence_within_an_epoch_keeps_the_last_checkpoint(tmp_path):
         work / 'epoch_1.pth')
 
 
+@pytest.mark.slow
 def test_divergence_on_the_last_iteration_of_an_epoch(tmp_path):
     """The diverged update is saved as epoch_2; epoch_1, which max_keep_ckpts=1 would have
     removed at that save, is kept until a finite loss confirms epoch_2, and it never is."""
@@ -41,6 +44,7 @@ def test_divergence_on_the_last_iteration_of_an_epoch(tmp_path):
     assert (work / 'last_checkpoint').read_text() == str(work / 'epoch_1.pth')
 
 
+@pytest.mark.slow
 def test_a_confirmed_checkpoint_lets_the_older_one_go(tmp_path):
     work, message = _diverge(tmp_path, 5, 'default_hooks.checkpoint.max_keep_ckpts=1')
     # epoch_2 was confirmed by iteration 5's finite loss, so epoch_1 went; the update of

@@ -28,6 +28,7 @@ def per_iteration_losses(work_dir):
 EVERY_ITERATION = ['default_hooks.logger.interval=1', 'log_processor.window_size=1']
 
 
+@pytest.mark.slow
 def test_kill_during_save_keeps_the_previous_checkpoint(tmp_path, images):
     work = tmp_path / 'work'
     options = ['train_cfg.max_epochs=3', 'default_hooks.checkpoint.max_keep_ckpts=1']
@@ -46,6 +47,7 @@ def test_kill_during_save_keeps_the_previous_checkpoint(tmp_path, images):
     assert sorted(p.name for p in work.glob('*.pth*')) == ['epoch_2.pth', 'epoch_3.pth']
 
 
+@pytest.mark.slow
 def test_bare_resume_without_last_checkpoint_takes_the_newest(tmp_path, images):
     work = tmp_path / 'work'
     run_train(work, images, 'train_cfg.max_epochs=2')
@@ -55,6 +57,7 @@ def test_bare_resume_without_last_checkpoint_takes_the_newest(tmp_path, images):
     assert f'resuming from {work / "epoch_2.pth"}' in log and 'resumed epoch: 2' in log
 
 
+@pytest.mark.slow
 def test_resume_continues_with_the_same_losses(tmp_path, images):
     """Killed in the middle of epoch 2 and resumed from epoch 1, the run draws the same
     orders and crops as the uninterrupted one: per-iteration losses agree to 1e-6."""
