@@ -7,11 +7,13 @@ import os.path as osp
 from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config
+from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.registry import LOOPS, RUNNERS
 from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop, Runner, TestLoop, ValLoop
 from mmpretrain.datasets import CustomDataset
 
+from ..engine.optimizers import cpu_supports_bf16
 from .work_dir_checks import WorkDirInUseError, check_config_outside
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -231,6 +233,35 @@ def load_runner_cfg(config: str, cfg_options: Optional[dict] = None, launcher: s
     return cfg
 
 
+def use_mixed_precision(cfg: Config, amp: bool) -> None:
+    """Train ``cfg`` in mixed precision with ``amp`` (``--amp``): mmengine's
+    ``AmpOptimWrapper`` (dynamic loss scale) on a GPU; on a machine without one, this and a
+    config's own ``AmpOptimWrapper`` become bfloat16 autocast on the CPU
+    (:class:`CPUAutocastOptimWrapper`), where the CPU has bfloat16 units.
+
+    Raises:
+        ConfigError: mixed precision on a machine without a GPU or bfloat16 CPU units.
+    """
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if amp and wrapper == 'OptimWrapper':
+        wrapper = cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    elif amp and wrapper != 'AmpOptimWrapper':
+        print_log(f'--amp ignored: the config already uses {wrapper}', logger='current')
+    if wrapper != 'AmpOptimWrapper' or get_device() != 'cpu':
+        return
+    if not cpu_supports_bf16():
+        raise ConfigError('mixed precision (--amp, or the config\'s AmpOptimWrapper) needs a '
+                          'GPU or a CPU with bfloat16 units (AVX-512 BF16, AMX), and this '
+                          'machine has neither: train without --amp, or with '
+                          '--cfg-options optim_wrapper.type=OptimWrapper')
+    for key in ('loss_scale', 'dtype', 'use_fsdp'):
+        cfg.optim_wrapper.pop(key, None)
+    cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
+    print_log('Mixed precision without a GPU: bfloat16 autocast on the CPU '
+              '(CPUAutocastOptimWrapper)', logger='current')
+
+
 def prepare_runner_cfg(cfg: Config,
                        amp: bool = False,
                        resume: Optional[str] = None,
@@ -241,7 +272,7 @@ def prepare_runner_cfg(cfg: Config,
     and run it with :class:`mmsaim.runner.SafeRunner` unless it names another runner.
 
     Args:
-        amp: train with ``AmpOptimWrapper`` (dynamic loss scale).
+        amp: train in mixed precision (:func:`use_mixed_precision`).
         resume: ``'auto'`` resumes from the newest complete checkpoint in the work dir (or
             trains from scratch when there is none), a path from that checkpoint; ``None``
             leaves the config's own ``resume`` setting.
@@ -251,16 +282,12 @@ def prepare_runner_cfg(cfg: Config,
 
     Raises:
         FileNotFoundError: ``resume`` names a file that does not exist.
-        ConfigError: ``auto_scale_lr`` without ``auto_scale_lr.base_batch_size`` in the config.
+        ConfigError: ``auto_scale_lr`` without ``auto_scale_lr.base_batch_size`` in the
+            config, or mixed precision on a machine that has no way to run it.
     """
     cfg.setdefault('runner_type', 'SafeRunner')
-    if amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper == 'OptimWrapper':
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        elif wrapper != 'AmpOptimWrapper':
-            print_log(f'--amp ignored: the config already uses {wrapper}', logger='current')
+    if cfg.get('optim_wrapper'):
+        use_mixed_precision(cfg, amp)
     if resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif resume is not None:

@@ -57,3 +57,47 @@ def test_test_tool_refuses_a_pretraining_checkpoint(tmp_path):
     message = error_line(proc, 'test.py')
     assert message.startswith(f'{ckpt} does not fit the model of {DROPLETS}')
     assert 'holds an encoder only' in message
+
+
+@pytest.mark.parametrize('optim_wrapper, amp', [(dict(type='OptimWrapper'), True),
+                                                (dict(type='AmpOptimWrapper', dtype='float16',
+                                                      loss_scale='dynamic'), False)])
+def test_mixed_precision_without_a_gpu_is_bf16_autocast_on_the_cpu(monkeypatch, optim_wrapper,
+                                                                   amp):
+    from mmengine.config import Config
+
+    from mmsaim.runner import prepare_runner_cfg, runner_cfg
+    monkeypatch.setattr(runner_cfg, 'get_device', lambda: 'cpu')
+    monkeypatch.setattr(runner_cfg, 'cpu_supports_bf16', lambda: True)
+    cfg = prepare_runner_cfg(Config(dict(optim_wrapper=dict(
+        optim_wrapper, optimizer=dict(type='SGD', lr=0.1)))), amp=amp)
+    assert cfg.optim_wrapper == dict(type='CPUAutocastOptimWrapper',
+                                     optimizer=dict(type='SGD', lr=0.1))
+    monkeypatch.setattr(runner_cfg, 'cpu_supports_bf16', lambda: False)
+    with pytest.raises(ValueError, match='needs a GPU or a CPU with bfloat16 units'):
+        prepare_runner_cfg(Config(dict(optim_wrapper=optim_wrapper)), amp=amp)
+    monkeypatch.setattr(runner_cfg, 'get_device', lambda: 'cuda')
+    cfg = prepare_runner_cfg(Config(dict(optim_wrapper=dict(type='OptimWrapper'))), amp=True)
+    assert cfg.optim_wrapper == dict(type='AmpOptimWrapper', loss_scale='dynamic')
+
+
+def test_the_cpu_wrapper_runs_the_forward_pass_in_bfloat16():
+    from mmsaim.engine.optimizers import CPUAutocastOptimWrapper
+    linear = torch.nn.Linear(4, 4)
+    wrapper = CPUAutocastOptimWrapper(optimizer=torch.optim.SGD(linear.parameters(), lr=0.1))
+    with wrapper.optim_context(linear):
+        out = linear(torch.randn(2, 4))
+    assert out.dtype == torch.bfloat16
+    wrapper.update_params(out.float().sum())
+    assert linear.weight.dtype == torch.float32 and linear.weight.grad is None  # stepped
+
+
+@pytest.mark.slow
+def test_train_tool_amp_on_a_cpu(tmp_path):
+    from mmsaim.engine.optimizers import cpu_supports_bf16
+    if not cpu_supports_bf16():
+        pytest.skip('this CPU has no bfloat16 units')
+    write_images(tmp_path / 'images', count=8)
+    proc = run_train(tmp_path / 'work', tmp_path / 'images', extra=['--amp'])
+    log = proc.stdout + proc.stderr
+    assert 'bfloat16 autocast on the CPU' in log and (tmp_path / 'work' / 'epoch_1.pth').is_file()

@@ -17,12 +17,14 @@ def run_benchmark(*args):
     benchmark.main(benchmark.build_parser().parse_args([str(a) for a in args]))
 
 
+@pytest.mark.slow
 def test_every_variant_on_cpu(tmp_path, capsys, monkeypatch):
     """``--arch t`` with 3 blocks of width 32 instead of 12 of 192, to take seconds."""
     monkeypatch.setattr(benchmark, 'encoder_settings', lambda arch: dict(TINY))
     out = tmp_path / 'benchmark.json'
     run_benchmark('--arch', 't', '--img-size', '32', '--batch-size', '2', '--steps', '1',
-                  '--warmup', '1', '--compile-backend', 'aot_eager', '--out', out)
+                  '--warmup', '1', '--compile-backend', 'aot_eager', '--amp', 'none',
+                  '--out', out)
     printed = capsys.readouterr().out
     report = json.loads(out.read_text())
     runs = report['variants']
@@ -43,15 +45,36 @@ def test_every_variant_on_cpu(tmp_path, capsys, monkeypatch):
     assert causal['tflops'] == pytest.approx(
         causal['train_gflop_per_image'] * causal['images_per_s'] / 1e3)
     assert 0 < light['train_gflop_per_image'] < causal['train_gflop_per_image']
-    assert causal['peak_mib'] is None and report['matmul_bf16_tflops'] is None  # CUDA only
-    assert all(check['met'] is None for check in report['targets'].values())
-    assert '| causal | ' in printed and 'GPU targets' in printed
+    assert causal['peak_mib'] is None and report['matmul_bf16_tflops'] > 0  # memory: CUDA
+    assert causal['matmul_fraction'] == pytest.approx(causal['tflops']
+                                                      / report['matmul_bf16_tflops'])
+    assert '| causal | ' in printed
     assert not osp.exists(osp.join(ROOT, 'tools/analysis/attention_paths_benchmark.py'))
 
 
-def test_amp_needs_cuda():
-    assert '--amp needs CUDA' in tool_error('analysis/benchmark.py', '--device', 'cpu',
-                                            '--amp', 'bf16')
+@pytest.mark.slow
+def test_fp32_and_bf16_rows_in_one_run(tmp_path, monkeypatch):
+    """On a CPU the default is both precisions: a bf16 row per variant beside its fp32 row,
+    with the speed-up between them."""
+    if not benchmark.cpu_supports_bf16():
+        pytest.skip('this CPU has no bfloat16 units')
+    monkeypatch.setattr(benchmark, 'encoder_settings', lambda arch: dict(TINY))
+    out = tmp_path / 'benchmark.json'
+    run_benchmark('--arch', 't', '--img-size', '32', '--batch-size', '2', '--steps', '1',
+                  '--warmup', '1', '--variants', 'causal', 'residual-lowp', '--out', out)
+    runs = json.loads(out.read_text())['variants']
+    assert list(runs) == ['causal [none]', 'residual-lowp [none]', 'causal [bf16]',
+                          'residual-lowp [bf16]']
+    bf16 = runs['causal [bf16]']
+    assert bf16['speedup_vs_fp32'] == pytest.approx(runs['causal [none]']['step_s']
+                                                    / bf16['step_s'])
+    assert bf16['first_loss'] == pytest.approx(runs['causal [none]']['first_loss'], rel=0.05)
+    assert 'step_s' in runs['residual-lowp [bf16]'] and 'skipped' in runs['residual-lowp [none]']
+
+
+def test_fp16_needs_cuda():
+    assert '--amp fp16 needs CUDA' in tool_error('analysis/benchmark.py', '--device', 'cpu',
+                                                 '--amp', 'fp16')
 
 
 def test_light_variant_is_the_light_row_rule():
@@ -64,3 +87,13 @@ def test_light_variant_is_the_light_row_rule():
         'saim_vit-base-p16_light-dec4-w384_8xb256-amp-coslr-300e_in1k.py')).model.neck
     assert (neck.embed_dims, neck.num_heads, neck.depth) == (
         ablation.embed_dims, ablation.num_heads, ablation.depth) == (384, 6, 4)
+
+
+@pytest.mark.parametrize('preset', ['cpu', 'cuda'])
+def test_light_variant_is_the_light_row_under_every_preset(preset):
+    """The rule gives the light row's query stream for the encoder of each preset."""
+    presets = import_tool('analysis/imagenette_benchmark/presets.py')
+    row = presets.read_preset(preset).load('pretrain_saim-light.py').model
+    args = mock.Mock(light_dims=None, light_depth=None)
+    assert benchmark.light_query_stream(row.backbone.arch, args) == dict(
+        embed_dims=row.neck.embed_dims, num_heads=row.neck.num_heads, depth=row.neck.depth)
