@@ -49,7 +49,9 @@ def test_init_model_refuses_unfit_and_unsafe_checkpoints(tmp_path):
         init_model(DEMO, str(unsafe))
 
 
-def test_mean_and_cls_features_are_read_from_the_last_blocks_tokens():
+def test_features_are_the_stock_vision_transformer_tokens():
+    """Full attention, after the final norm: what mmpretrain's ViT gives with these weights,
+    its patch tokens (in raster order), their mean, and its cls token."""
     model = build_tiny_saim()
     images = torch.randn(2, 3, 32, 32)
     vit = VisionTransformer(
@@ -58,26 +60,10 @@ def test_mean_and_cls_features_are_read_from_the_last_blocks_tokens():
     vit.load_state_dict(model.backbone.state_dict())
     vit.eval()
     with torch.no_grad():
-        (tokens, ) = vit(images)  # (2, 1 + 16, 32) after the final norm
+        (tokens, ) = vit(images)  # (2, 1 + 16, 32)
+    torch.testing.assert_close(extract_features(model, images, 'patches'), tokens[:, 1:])
+    torch.testing.assert_close(extract_features(model, images, 'mean'), tokens[:, 1:].mean(1))
     torch.testing.assert_close(extract_features(model, images, 'cls'), tokens[:, 0])
-    torch.testing.assert_close(extract_features(model, images, 'mean'),
-                               tokens[:, 1:].mean(dim=1))
-
-
-def test_features_are_the_stock_vision_transformer_tokens():
-    """Full attention, after the final norm: what mmpretrain's ViT gives with these weights."""
-    model = build_tiny_saim()
-    images = torch.randn(2, 3, 32, 32)
-    vit = VisionTransformer(
-        arch=dict(embed_dims=32, num_layers=4, num_heads=2, feedforward_channels=128),
-        img_size=32, patch_size=8, out_type='featmap', norm_cfg=dict(type='LN', eps=1e-6))
-    vit.load_state_dict(model.backbone.state_dict())
-    vit.eval()
-    with torch.no_grad():
-        (featmap, ) = vit(images)
-    patches = extract_features(model, images, 'patches')
-    torch.testing.assert_close(patches, featmap.flatten(2).transpose(1, 2))
-    torch.testing.assert_close(extract_features(model, images, 'mean'), patches.mean(1))
     assert model.backbone.out_type == 'cls_token'  # the model is left as it was
 
 
