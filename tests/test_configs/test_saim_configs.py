@@ -52,21 +52,28 @@ ROWS = {  # file tag -> (order, decoder, depth, blur)
 }
 
 
+def build_on_meta(model_cfg):
+    """The full-size model with its tensors on the meta device: its layout, no memory."""
+    with torch.device('meta'):
+        return MODELS.build(model_cfg)
+
+
 @pytest.mark.parametrize('tag', list(ROWS))
 def test_ablation_row_settings(tag):
     cfg = Config.fromfile(
         osp.join(ROOT, f'configs/saim/ablations/saim_vit-base-p16_{tag}_8xb256-amp-coslr-'
                  '300e_in1k.py')).model
+    model = build_on_meta(cfg)
     order, decoder, depth, blur = ROWS[tag]
-    assert cfg.order == order
+    assert model.order == order
     if decoder is None:
-        assert cfg.neck is None
+        assert model.neck is None
     else:
-        assert cfg.neck.depth == depth
-        assert cfg.neck.share_encoder_blocks == (decoder == 'shared')
+        assert len(model.neck.blocks) == depth and model.neck.attach_to[-1] == 11
+        assert model.neck.share_encoder_blocks == (decoder == 'shared')
     actual_blur = None if cfg.head.blur is None else (cfg.head.blur.kernel_size,
                                                       cfg.head.blur.sigma)
-    assert actual_blur == blur
+    assert actual_blur == blur and model.head.blur_kernel.shape[-1] == (blur or (1, ))[0]
 
 
 LIGHT_ROWS = {  # file tag -> (query stream width, heads, encoder blocks read, 0-based)
@@ -94,8 +101,8 @@ def test_main_configs_build(path):
     cfg = Config.fromfile(path)
     assert cfg.optim_wrapper.optimizer.betas == (0.9, 0.95)
     assert cfg.auto_scale_lr.base_batch_size == 2048
-    depth = dict(b=12, l=24)[cfg.model.backbone.arch]
-    assert cfg.model.neck.depth == depth  # one query block per encoder block
+    full_size = build_on_meta(cfg.model)  # one query block per encoder block
+    assert len(full_size.neck.layers) == dict(b=12, l=24)[cfg.model.backbone.arch]
     model = MODELS.build(dict(shrink_to_tiny(cfg.model), compile_blocks=cfg.model.compile_blocks,
                               checkpoint_every=cfg.model.get('checkpoint_every', 0)))
     # The fastest exact setting (docs/benchmark.md): compiled blocks and fused AdamW.

@@ -9,6 +9,18 @@ from ..utils import SAIMStream, content_mask, gather_tokens, vit_blocks
 from ..utils.pretrained_encoder import load_pretrained_encoder, split_pretrained
 
 
+def sincos_position_embedding(grid: Tuple[int, int], embed_dims: int,
+                              cls_token: bool = False) -> torch.Tensor:
+    """Fixed 2-D sin-cos embeddings of an (h, w) patch grid, patches in raster order:
+    (1, h * w, C), with a zero ``cls`` slot first when ``cls_token``.
+
+    mmpretrain's ``build_2d_sincos_position_embedding`` numbers the patches of a (w, h)
+    meshgrid: given the grid as (w, h) it numbers them row by row (on a square grid the two
+    agree).
+    """
+    return build_2d_sincos_position_embedding(tuple(grid)[::-1], embed_dims, cls_token=cls_token)
+
+
 @MODELS.register_module()
 class SAIMViT(SAIMStream, VisionTransformer):
     """SAIM encoder (content stream): a plain ViT with fixed 2-D sin-cos position embeddings.
@@ -27,8 +39,9 @@ class SAIMViT(SAIMStream, VisionTransformer):
     ``forward(x, permutation)`` is the pretraining content stream: every token attends only
     to ``cls`` and the patches predicted no later than itself, and the output of every block
     is returned for the query stream. The sequence is ``[cls, s_z1, ..., s_zN]`` in the
-    prediction order ``z`` with causal attention (or, with ``explicit_masks``, in patch
-    order with :func:`content_mask`).
+    prediction order ``z`` with causal attention; with ``explicit_masks`` (the reference
+    computation, the same features, which ``SAIM(explicit_masks=True)`` sets and the query
+    stream follows) it stays in patch order under :func:`content_mask`.
 
     The position embeddings are fixed sin-cos and the final norm ``ln1`` is not part of the
     pretraining graph (the query stream reads raw block outputs): :class:`SAIM` freezes both,
@@ -51,6 +64,7 @@ class SAIMViT(SAIMStream, VisionTransformer):
         **dict.fromkeys(['t', 'tiny'], VisionTransformer.arch_zoo['deit-tiny']),
         **dict.fromkeys(['s', 'small'], VisionTransformer.arch_zoo['deit-small']),
     }
+    explicit_masks = False
 
     def __init__(self,
                  arch: Union[str, dict] = 'b',
@@ -89,8 +103,7 @@ class SAIMViT(SAIMStream, VisionTransformer):
             pretrained, self.init_cfg = split_pretrained(self.init_cfg)
         super().init_weights()
         self.pos_embed.data.copy_(
-            build_2d_sincos_position_embedding(
-                self.patch_resolution, self.embed_dims, cls_token=True).float())
+            sincos_position_embedding(self.patch_resolution, self.embed_dims, cls_token=True))
         w = self.patch_embed.projection.weight.data
         torch.nn.init.xavier_uniform_(w.view(w.shape[0], -1))
         torch.nn.init.normal_(self.cls_token, std=.02)
@@ -110,7 +123,7 @@ class SAIMViT(SAIMStream, VisionTransformer):
         embed_dims = embed_dims or self.embed_dims
         if embed_dims == self.embed_dims and tuple(grid) == tuple(self.patch_resolution):
             return self.pos_embed[:, self.num_extra_tokens:]
-        return build_2d_sincos_position_embedding(grid, embed_dims).to(self.pos_embed)
+        return sincos_position_embedding(grid, embed_dims).to(self.pos_embed)
 
     def forward(self, x: torch.Tensor,
                 permutation: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
@@ -137,7 +150,7 @@ class SAIMViT(SAIMStream, VisionTransformer):
             patches, attention = gather_tokens(patches, permutation), dict(is_causal=True)
         # The cls position slot is all zeros, so cls enters as the bare learned token.
         tokens = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), patches], dim=1)
-        tokens = self.residual(self.pre_norm(self.drop_after_pos(tokens)))
+        tokens = self.to_residual_dtype(self.pre_norm(self.drop_after_pos(tokens)))
         hidden_states = []
         for block in self.layers:
             tokens = block(tokens, **attention)

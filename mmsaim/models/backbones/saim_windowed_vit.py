@@ -72,7 +72,7 @@ class SAIMWindowedViT(VisionTransformer):
     non-overlapping windows (the token grid is padded to a multiple of the window and padded
     tokens are masked out), the blocks in ``global_attn_indices`` attend globally, and
     ``use_rel_pos_bias`` adds a learned relative position bias to the windowed blocks. The
-    ``cls`` token is not used.
+    encoder has no ``cls`` token (a checkpoint's is ignored, and its position slot dropped).
 
     Registered as ``SAIMWindowedViT`` in mmdet's and mmseg's ``MODELS`` by
     :mod:`mmsaim.det` and :mod:`mmsaim.seg`.
@@ -106,7 +106,7 @@ class SAIMWindowedViT(VisionTransformer):
                  init_cfg: Optional[dict] = None):
         super().__init__(arch=arch, img_size=img_size, patch_size=patch_size,
                          out_indices=list(out_indices), norm_cfg=norm_cfg, final_norm=False,
-                         with_cls_token=True, out_type='featmap', init_cfg=init_cfg)
+                         with_cls_token=False, out_type='featmap', init_cfg=init_cfg)
         self.layers = vit_blocks(self.arch_settings, drop_path_rate=drop_path_rate,
                                  norm_cfg=norm_cfg)
         self.window_size = window_size

@@ -3,8 +3,8 @@ from typing import Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
+from mmpretrain.models.utils import build_norm_layer
 from mmpretrain.registry import MODELS
 
 from ..utils import normalize_patches, patchify
@@ -61,7 +61,7 @@ class SAIMPixelHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.patch_size = patch_size
         self.norm_pix = norm_pix
-        self.norm = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.norm = build_norm_layer(norm_cfg, embed_dims)
         hidden_dims = hidden_dims or 4 * embed_dims
         self.predictor = nn.Sequential(
             nn.Linear(embed_dims, hidden_dims), nn.GELU(),
@@ -88,9 +88,11 @@ class SAIMPixelHead(BaseModule):
                         padding=self.blur_kernel.shape[-1] // 2, groups=images.shape[1])
 
     def construct_target(self, images: torch.Tensor) -> torch.Tensor:
-        """(B, C, H, W) normalized images -> (B, N, p^2 * C) target patches."""
-        target = patchify(self.smooth(images), self.patch_size)
-        return normalize_patches(target) if self.norm_pix else target
+        """(B, C, H, W) normalized images -> (B, N, p^2 * C) target patches, in fp32 also
+        under autocast (the per-patch normalization divides by small variances)."""
+        with torch.autocast(images.device.type, enabled=False):
+            target = patchify(self.smooth(images.float()), self.patch_size)
+            return normalize_patches(target) if self.norm_pix else target
 
     def patch_losses(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The loss of every patch, (B, N): the loss module's per-value ``penalty`` (squared

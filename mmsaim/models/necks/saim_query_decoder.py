@@ -21,8 +21,9 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         g = g + MLP(LN2(g))
 
     There is no self-attention among queries. The queries ``[e_z1, ..., e_zN]``, in the
-    prediction order z, attend to ``[cls, h_z1, ..., h_z(N-1)]`` causally, index to index
-    (with ``explicit_masks``: in patch order under :func:`query_mask`). The blocks are
+    prediction order z, attend to ``[cls, h_z1, ..., h_z(N-1)]`` causally, index to index;
+    when the encoder computes with ``explicit_masks``, in patch order under
+    :func:`query_mask`, as it lays its states out. The blocks are
     :class:`SAIMBlock` s, so ``share_encoder_blocks=True`` runs the query stream with the
     weights of the encoder block it reads (the two-stream, XLNet-style ablation) and owns
     no parameters.
@@ -83,12 +84,20 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         # Only a narrower stream has projections: the default keeps its parameter names.
         self.context_projs = None if embed_dims == encoder_dims else nn.ModuleList(
             nn.Linear(encoder_dims, embed_dims) for _ in range(depth))
-        # Shared blocks are the encoder's (a list, so they are not registered twice).
         self.layers = None if share_encoder_blocks else ModuleList(
             SAIMBlock(embed_dims, num_heads, int(mlp_ratio * embed_dims), norm_cfg=norm_cfg)
             for _ in range(depth))
-        self.blocks: List[SAIMBlock] = ([encoder.layers[m] for m in self.attach_to]
-                                        if share_encoder_blocks else list(self.layers))
+
+    @property
+    def encoder(self) -> nn.Module:
+        return self._encoder[0]
+
+    @property
+    def blocks(self) -> List[SAIMBlock]:
+        """The blocks the stream runs: its own, or those of the encoder it reads."""
+        if self.layers is not None:
+            return list(self.layers)
+        return [self.encoder.layers[m] for m in self.attach_to]
 
     @property
     def share_encoder_blocks(self) -> bool:
@@ -107,17 +116,18 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         Returns:
             Tensor: (B, N, D_q), the features that predict each patch, in patch order.
         """
-        queries = self._encoder[0].patch_pos_embed(grid, self.embed_dims)
-        if self.explicit_masks:
+        queries = self.encoder.patch_pos_embed(grid, self.embed_dims)
+        explicit = self.encoder.explicit_masks
+        if explicit:
             attention = dict(attn_mask=query_mask(permutation)[:, None])
             g = queries.expand(permutation.shape[0], -1, -1)
         else:
             attention = dict(is_causal=True)
             g = gather_tokens(queries, permutation)
-        g = self.residual(g)
+        g = self.to_residual_dtype(g)
         for k, (block, m) in enumerate(zip(self.blocks, self.attach_to)):
-            context = hidden_states[m] if self.explicit_masks else hidden_states[m][:, :-1]
+            context = hidden_states[m] if explicit else hidden_states[m][:, :-1]
             if self.context_projs is not None:
                 context = self.context_projs[k](context)
             g = block(g, context, **attention)
-        return g if self.explicit_masks else gather_tokens(g, permutation_ranks(permutation))
+        return g if explicit else gather_tokens(g, permutation_ranks(permutation))

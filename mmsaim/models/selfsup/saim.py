@@ -82,18 +82,19 @@ class SAIM(BaseSelfSupervisor):
         super().__init__(backbone=backbone, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
+        backbone.explicit_masks = explicit_masks
         for stream in (backbone, neck) if neck is not None else (backbone, ):
-            stream.explicit_masks = explicit_masks
             stream.residual_in_autocast_dtype = residual_in_autocast_dtype
             if checkpoint_every:
                 stream.set_grad_checkpointing(checkpoint_every)
             if compile_blocks:
                 stream.compile_blocks(**(dict(dynamic=False) if compile_blocks is True
                                          else compile_blocks))
-        # Fixed sin-cos positions; the final norm is outside the pretraining graph.
+        # Fixed sin-cos positions; the norms after the last block are outside the graph.
         self.backbone.pos_embed.requires_grad_(False)
-        if self.backbone.final_norm:
-            self.backbone.ln1.requires_grad_(False)
+        for norm in ('ln1', 'ln2'):
+            if hasattr(self.backbone, norm):
+                getattr(self.backbone, norm).requires_grad_(False)
 
     def predict_in_order(self, images: torch.Tensor,
                          permutation: torch.Tensor) -> Dict[str, torch.Tensor]:

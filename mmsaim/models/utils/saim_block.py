@@ -37,8 +37,10 @@ class SAIMAttention(nn.Module):
     mmpretrain's parameter names (``qkv``, ``proj``): for self-attention ``qkv`` projects the
     sequence to queries, keys and values; for cross-attention its query rows project the
     sequence and its key / value rows the context. The attention itself is
-    ``F.scaled_dot_product_attention`` (fused kernels, O(L) memory). With ``recorded`` set
-    to a list, every call appends ``('self' | 'cross', probabilities (B, heads, L, S))``.
+    ``F.scaled_dot_product_attention``: with ``is_causal`` and no mask, fused kernels that
+    keep O(L) memory and skip the masked half. With ``recorded`` set to a list, every call
+    appends ``('self' | 'cross', probabilities (B, heads, L, S))`` (use it without grad: a
+    checkpointed block runs twice when gradients flow).
 
     Shapes: x (B, L, D), context (B, S, D) or None (S = L), attn_mask broadcastable to
     (B, heads, L, S) -> (B, L, D).
@@ -155,14 +157,12 @@ class SAIMStream:
     """What a stream of :class:`SAIMBlock` s (``self.layers``) can be set to do; ``SAIM`` sets
     both of its streams alike.
 
-    - ``explicit_masks``: the paper's computation, kept as the reference: the sequence in
-      patch order with its per-image mask (formula 3), instead of the prediction order
-      with causal attention (the same features, fused kernels, O(N) memory).
     - ``residual_in_autocast_dtype``: under autocast, hold the residual stream in the
       autocast dtype (fp16 / bf16) instead of fp32 (LayerNorm still computes in fp32).
-    - :meth:`set_grad_checkpointing` and :meth:`compile_blocks`.
+    - :meth:`set_grad_checkpointing` and :meth:`compile_blocks`. A query stream that runs the
+      encoder's blocks (``share_encoder_blocks``) has no blocks of its own: the encoder's
+      settings apply to both of their passes.
     """
-    explicit_masks = False
     residual_in_autocast_dtype = False
 
     def set_grad_checkpointing(self, every: int = 1) -> None:
@@ -179,7 +179,7 @@ class SAIMStream:
         for block in self.layers or ():
             block.compile(**compile_cfg)
 
-    def residual(self, x: torch.Tensor) -> torch.Tensor:
+    def to_residual_dtype(self, x: torch.Tensor) -> torch.Tensor:
         """A stream's input in the dtype its residual stream is held in."""
         device = x.device.type
         if self.residual_in_autocast_dtype and torch.is_autocast_enabled(device):

@@ -110,3 +110,23 @@ def test_weights_load_into_stock_vision_transformer(tmp_path):
         torch.testing.assert_close(vit.state_dict()[name], value, rtol=0, atol=0)
     x = torch.randn(2, 3, 32, 32)
     torch.testing.assert_close(vit(x)[0], saim_vit(x)[0])
+
+
+def test_position_embeddings_number_the_patches_row_by_row_on_any_grid():
+    """The embedding of patch (r, c) depends on (r, c) alone: on a 2 x 4 grid it is the
+    embedding of the same patch on a 4 x 4 grid."""
+    vit = SAIMViT(arch='tiny', img_size=32, patch_size=8)
+    vit.init_weights()
+    square = vit.patch_pos_embed((4, 4))[0].view(4, 4, -1)
+    torch.testing.assert_close(vit.patch_pos_embed((2, 4))[0], square[:2].flatten(0, 1))
+    torch.testing.assert_close(vit.patch_pos_embed((4, 2))[0], square[:, :2].flatten(0, 1))
+
+
+@pytest.mark.parametrize('out_type', ['featmap', 'avg_featmap'])
+def test_every_trainable_parameter_of_pretraining_gets_a_gradient(out_type):
+    """What data-parallel training needs (find_unused_parameters=False): the frozen parts
+    (position embeddings, the norms after the last block) are the only ones left out."""
+    saim = build_tiny_saim(backbone_kwargs=dict(out_type=out_type))
+    saim.loss(torch.randn(2, 3, 32, 32), None)['loss'].backward()
+    unused = [n for n, p in saim.named_parameters() if p.requires_grad and p.grad is None]
+    assert unused == []

@@ -76,8 +76,12 @@ def test_loads_saim_checkpoint(tmp_path, use_rel_pos_bias):
                if k.startswith('backbone.')}
     missing = set(model.state_dict()) - set(encoder)
     assert all(k.startswith('rel_pos_bias.') for k in missing) and bool(missing) == use_rel_pos_bias
-    for name in set(model.state_dict()) & set(encoder):
+    # dense tasks use neither the cls token nor the final norm
+    assert set(encoder) - set(model.state_dict()) == {'cls_token', 'ln1.weight', 'ln1.bias'}
+    for name in set(model.state_dict()) & set(encoder) - {'pos_embed'}:
         torch.testing.assert_close(model.state_dict()[name], encoder[name], rtol=0, atol=0)
+    # the position embeddings of the patches, without the cls slot
+    torch.testing.assert_close(model.pos_embed, encoder['pos_embed'][:, 1:], rtol=0, atol=0)
 
 
 def test_checkpoint_of_another_patch_size_is_an_error(tmp_path):
@@ -95,3 +99,11 @@ def test_layer_depth_of_relative_position_bias():
     assert model.get_layer_depth('backbone.rel_pos_bias.2.table', 'backbone.') == (3, 6)
     assert model.get_layer_depth('backbone.layers.2.attn.qkv.weight', 'backbone.') == (3, 6)
     assert model.get_layer_depth('backbone.pos_embed', 'backbone.') == (0, 6)
+
+
+def test_every_parameter_gets_a_gradient():
+    """No unused parameter (no cls token): DDP runs with find_unused_parameters=False."""
+    model = tiny_windowed(window_size=3, global_attn_indices=(1, ), out_indices=(3, ),
+                          use_rel_pos_bias=True)
+    model(torch.randn(2, 3, 32, 48))[0].sum().backward()
+    assert [n for n, p in model.named_parameters() if p.grad is None] == []

@@ -91,3 +91,14 @@ def test_patch_losses_follow_the_loss_modules_penalty():
 def test_loss_must_give_a_per_value_penalty():
     with pytest.raises(ValueError, match='PixelReconstructionLoss'):
         SAIMPixelHead(embed_dims=16, patch_size=4, loss=dict(type='CrossEntropyLoss'))
+
+
+@pytest.mark.parametrize('blur', [dict(kernel_size=9, sigma=1.), None])
+def test_the_target_is_fp32_under_autocast(blur):
+    """Flat patches have small variances: normalized in bf16 they would be off by percents."""
+    head = SAIMPixelHead(embed_dims=16, patch_size=4, blur=blur)
+    images = 0.01 * torch.randn(2, 3, 16, 16)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        target = head.construct_target(images)
+    assert target.dtype == torch.float32
+    torch.testing.assert_close(target, head.construct_target(images))

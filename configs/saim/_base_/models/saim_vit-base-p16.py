@@ -12,7 +12,7 @@ model = dict(
     # the last block's patch tokens after the final norm as a (D, h, w) map; SAIM's cls
     # token attends only to itself while pretraining. The pretraining pass ignores it.
     backbone=dict(type='SAIMViT', arch='b', img_size=224, patch_size=16, out_type='featmap'),
-    neck=dict(type='SAIMQueryDecoder', depth=12, share_encoder_blocks=False),
+    neck=dict(type='SAIMQueryDecoder', share_encoder_blocks=False),
     head=dict(
         type='SAIMPixelHead',
         norm_pix=True,
