@@ -24,8 +24,8 @@ class FrozenEncoder(BaseModel):
     batched tensors. Nothing is trained.
 
     A pretraining checkpoint (SAIM, MAE: an encoder under ``backbone.`` and more) loads into
-    it whole, e.g. by ``tools/test.py CONFIG CHECKPOINT``: only the ``backbone.`` weights
-    are read, and each of them must be there.
+    it whole, e.g. by ``tools/test.py CONFIG CHECKPOINT``: only the weights of the backbone
+    as configured are read (not a final norm it leaves out), and each of them must be there.
 
     Args:
         backbone (dict): an mmpretrain ``VisionTransformer`` (e.g. ``SAIMViT``) with
@@ -56,10 +56,9 @@ class FrozenEncoder(BaseModel):
         self.features = tuple(features)
         self._register_load_state_dict_pre_hook(self._encoder_weights_only)
 
-    @staticmethod
-    def _encoder_weights_only(state_dict, prefix, *args) -> None:
-        for key in [k for k in state_dict
-                    if k.startswith(prefix) and not k.startswith(f'{prefix}backbone.')]:
+    def _encoder_weights_only(self, state_dict, prefix, *args) -> None:
+        own = {prefix + key for key in self.state_dict()}
+        for key in [k for k in state_dict if k.startswith(prefix) and k not in own]:
             del state_dict[key]
 
     def block_features(self, tokens: torch.Tensor) -> Dict[str, torch.Tensor]:

@@ -2,6 +2,7 @@
 indexing, joined splits named per sample; the Runner's DataLoader serves its batches."""
 import pytest
 import torch
+from mmengine.device import get_device
 from mmengine.runner import Runner
 
 from mmsaim.datasets import ImageTensorDataset, decode_split
@@ -62,3 +63,13 @@ def test_runner_dataloader_serves_whole_batches(toy):
     assert len(batches) == 1  # 6 images, the last partial batch dropped
     assert batches[0]['inputs'].shape == (4, 3, 20, 20)
     assert len(batches[0]['data_samples']) == 4
+
+
+def test_stored_for_its_crops_where_the_model_runs(toy):
+    """Given the crop size, the images are stored at 9/8 of it; by default they are held on
+    the device mmengine's Runner puts the model on."""
+    val = ImageTensorDataset(toy, 'val', crop_size=32)
+    assert val.inputs.shape[-2:] == (36, 36) and val.inputs.device.type == get_device()
+    for sizes in (dict(), dict(image_size=36, crop_size=32)):
+        with pytest.raises(ValueError, match='give image_size'):
+            ImageTensorDataset(toy, 'val', **sizes)

@@ -87,6 +87,11 @@ def test_loads_a_pretraining_checkpoint_strictly():
     incomplete = {k: v for k, v in saim.state_dict().items() if 'layers.3.' not in k}
     with pytest.raises(RuntimeError, match='missing keys'):
         load_state_dict(model, incomplete, strict=True)
+    # every block without the final norm (the k-NN of every block) skips the norm's weights
+    every_block = frozen_encoder(final_norm=False, out_indices=[0, 1, 2, 3])
+    load_state_dict(every_block, saim.state_dict(), strict=True)
+    torch.testing.assert_close(every_block.backbone.layers[3].ffn.layers[1].weight,
+                               saim.backbone.layers[3].ffn.layers[1].weight, rtol=0, atol=0)
 
 
 def test_feature_dataset_holds_the_features_of_the_center_crops(tmp_path):

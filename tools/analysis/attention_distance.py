@@ -30,7 +30,7 @@ from mmsaim.models.utils import attention_probabilities, patch_grid
 from mmsaim.runner import summarized_init_report
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
-from benchmark_presets import load_config, preset_file  # noqa: E402
+from imagenette_benchmark.presets import read_preset  # noqa: E402
 
 
 def patch_distances(grid, patch_size: int) -> torch.Tensor:
@@ -76,7 +76,7 @@ def main(args):
                                 'representation_benchmark.py run')
     with open(results_file) as f:
         methods = json.load(f)['methods']
-    cfg = load_config('eval_knn.py', preset_file(args.preset))
+    cfg = read_preset(args.preset).load('eval_knn.py')
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     dataset = dict(cfg.test_dataloader.dataset, split='val', data_root=args.data_root)
     val = DATASETS.build(dataset)

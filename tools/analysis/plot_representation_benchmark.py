@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from mmsaim.cli import run_tool, tool_parser  # noqa: E402
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
-from representation_benchmark import ANY_ORDER, ROWS  # noqa: E402
+from imagenette_benchmark.rows import ANY_ORDER, ROWS  # noqa: E402
 
 
 def setting(results: dict) -> str:

@@ -13,7 +13,9 @@ class TimeLimitHook(Hook):
     loop stops; ``--resume`` then continues from that checkpoint, with
     ``ResumableCheckpointHook`` exactly as the uninterrupted run would have.
     Registered in mmengine's ``HOOKS``:
-    ``custom_hooks = [dict(type='TimeLimitHook', minutes=8)]``.
+    ``custom_hooks = [dict(type='TimeLimitHook', minutes=8)]``, or, from the command line of
+    a config that has none, as one more default hook: ``--cfg-options
+    default_hooks.time_limit.type=TimeLimitHook default_hooks.time_limit.minutes=8``.
 
     Args:
         minutes (float): the training time (from the start of training) after which the

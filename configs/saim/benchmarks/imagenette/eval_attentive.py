@@ -7,9 +7,10 @@
 # end. The same recipe for every encoder, chosen before any run, nothing tuned. The patch
 # tokens of the center crops are computed once (EncoderFeatureDataset, feature 'patches'),
 # so an epoch costs no encoder pass. The checkpoint as for ./eval_linear-cls.py:
-#   python tools/train.py configs/saim/benchmarks/imagenette/eval_attentive.py --cfg-options \
-#     train_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=CHECKPOINT \
-#     val_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=CHECKPOINT
+#   python tools/train.py configs/saim/benchmarks/imagenette/eval_attentive.py \
+#     --work-dir work_dirs/representation_benchmark_cpu/saim/eval_attentive --resume \
+#     --cfg-options train_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=$CKPT \
+#     val_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=$CKPT
 _base_ = ['./eval_linear-cls.py']
 
 patch_tokens = dict(feature='patches', encoder=dict(features=['patches']))

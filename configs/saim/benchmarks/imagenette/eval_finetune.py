@@ -4,8 +4,10 @@
 # flips, AdamW (0.9, 0.999), weight decay 0.05, layer-wise lr decay 0.75, a linear warm-up
 # then a cosine to 1e-6; the preset sets the epochs, batch and lr. Top-1 on the val split's
 # center crops at the end. RandAugment and random erasing of the paper's recipe are left out.
+# The checkpoint goes to the encoder's init_cfg (CKPT: see ./pretrain_saim.py):
 #   python tools/train.py configs/saim/benchmarks/imagenette/eval_finetune.py \
-#     --cfg-options model.backbone.init_cfg.checkpoint=CHECKPOINT
+#     --work-dir work_dirs/representation_benchmark_cpu/saim/eval_finetune --resume \
+#     --cfg-options model.backbone.init_cfg.checkpoint=$CKPT
 _base_ = ['./_base_/evaluation.py']
 
 model = dict(
@@ -39,7 +41,7 @@ val_evaluator = dict(type='Accuracy', topk=(1, ))
 val_cfg = dict()
 
 optim_wrapper = dict(
-    **_base_.optim_wrapper_type,
+    type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=_base_.finetune.lr, weight_decay=0.05, betas=(0.9, 0.999)),
     constructor='LearningRateDecayOptimWrapperConstructor',
     paramwise_cfg=dict(

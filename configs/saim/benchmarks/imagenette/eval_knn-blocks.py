@@ -3,7 +3,9 @@
 # is read WITHOUT the encoder's final norm, as the next block and SAIM's query stream read it
 # (SAIM's final norm is not part of its pretraining), so the last block's entry can differ
 # from eval_knn.py's patch mean, which is read after the final norm.
-#   python tools/test.py configs/saim/benchmarks/imagenette/eval_knn-blocks.py CHECKPOINT
+#   python tools/test.py configs/saim/benchmarks/imagenette/eval_knn-blocks.py $CKPT \
+#     --work-dir work_dirs/representation_benchmark_cpu/saim/eval_knn-blocks \
+#     --out work_dirs/representation_benchmark_cpu/saim/eval_knn-blocks/metrics.json
 _base_ = ['./eval_knn.py']
 
 model = dict(

@@ -1,8 +1,11 @@
 # k-NN of frozen features: each val image is classified by its 20 most cosine-similar train
 # images, votes weighted by exp(cos / 0.07), on the cls token and on the mean patch token of
 # the encoder's last block (FrozenEncoder, KNNAccuracy: knn/cls, knn/patch_mean). Nothing is
-# trained: evaluate a pretraining checkpoint (its backbone) directly,
-#   python tools/test.py configs/saim/benchmarks/imagenette/eval_knn.py CHECKPOINT
+# trained: evaluate a pretraining checkpoint (its backbone) directly (CKPT: see
+# ./pretrain_saim.py):
+#   python tools/test.py configs/saim/benchmarks/imagenette/eval_knn.py $CKPT \
+#     --work-dir work_dirs/representation_benchmark_cpu/saim/eval_knn \
+#     --out work_dirs/representation_benchmark_cpu/saim/eval_knn/metrics.json
 _base_ = ['./_base_/evaluation.py']
 
 model = _base_.frozen_encoder

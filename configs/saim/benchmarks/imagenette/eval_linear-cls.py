@@ -2,10 +2,12 @@
 # LinearClsHead (init std 0.01, cross-entropy), SGD lr 0.1, momentum 0.9, no weight decay,
 # batch 256, cosine over 90 epochs; top-1 on the val split at the end. The encoder's features
 # (center crops, no augmentation) are computed once, when the datasets are built
-# (EncoderFeatureDataset), so an epoch costs no encoder pass. The checkpoint:
-#   python tools/train.py configs/saim/benchmarks/imagenette/eval_linear-cls.py --cfg-options \
-#     train_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=CHECKPOINT \
-#     val_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=CHECKPOINT
+# (EncoderFeatureDataset), so an epoch costs no encoder pass. The checkpoint goes to the
+# encoder of both datasets (CKPT: see ./pretrain_saim.py):
+#   python tools/train.py configs/saim/benchmarks/imagenette/eval_linear-cls.py \
+#     --work-dir work_dirs/representation_benchmark_cpu/saim/eval_linear-cls --resume \
+#     --cfg-options train_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=$CKPT \
+#     val_dataloader.dataset.encoder.backbone.init_cfg.checkpoint=$CKPT
 _base_ = ['./_base_/evaluation.py']
 
 features = dict(type='EncoderFeatureDataset', encoder=_base_.frozen_encoder, feature='cls')
@@ -16,7 +18,8 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(**features, images=dict(**_base_.images, split='train')))
 val_dataloader = dict(
-    **_base_.evaluation_loader, dataset=dict(**features, images=dict(**_base_.images, split='val')))
+    **_base_.evaluation_loader,
+    dataset=dict(**features, images=dict(**_base_.images, split='val')))
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 val_cfg = dict()
 

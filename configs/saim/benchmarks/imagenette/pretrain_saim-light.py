@@ -1,6 +1,6 @@
 # Row "SAIM, light query stream" (not in the paper): ./pretrain_saim.py with a query stream
 # half as wide as the encoder (half its heads) and a third as deep, reading evenly spaced
-# encoder blocks. tools/analysis/benchmark.py's light variants take their stream from here.
+# encoder blocks. tools/analysis/benchmark.py's light variants follow the same rule.
 _base_ = ['./pretrain_saim.py']
 
 model = dict(

@@ -1,4 +1,4 @@
-# Row "SAIM, raster": SAIM in raster order, otherwise ./pretrain_saim.py (SAIM.md Table 3's
+# Row "SAIM, raster": SAIM in raster order, otherwise ./pretrain_saim.py (the paper's Table 3,
 # order comparison).
 _base_ = ['./pretrain_saim.py']
 

@@ -3,7 +3,8 @@
 # the checkpoint's backbone or stops), normalized as in pretraining, read frozen on the center
 # crops of the stored images (FrozenEncoder: the last block's cls token and mean patch token,
 # after the final norm). The checkpoint is left empty here: each evaluation config says how to
-# give it (tools/analysis/representation_benchmark.py fills every empty one).
+# give it (tools/analysis/representation_benchmark.py gives it to every empty one with
+# --cfg-options).
 _base_ = ['./imagenette.py', '../../../_base_/imagenet_normalization.py']
 
 pretrained_encoder = dict(

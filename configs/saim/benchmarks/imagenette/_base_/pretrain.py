@@ -12,7 +12,7 @@ train_dataloader = dict(
     dataset=dict(**_base_.images, split='train', with_label=False))
 
 optim_wrapper = dict(
-    **_base_.optim_wrapper_type,
+    type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=_base_.pretrain.lr, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.,
