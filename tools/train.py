@@ -1,4 +1,4 @@
-"""Train any mmsaim config (SAIM pretraining, fine-tuning, mmdet and mmseg transfer).
+r"""Train any mmsaim config (SAIM pretraining, fine-tuning, mmdet and mmseg transfer).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
                                  [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]

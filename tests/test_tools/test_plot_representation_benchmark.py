@@ -3,9 +3,10 @@ results.json, one line per encoder that has them; a file without them is a one-l
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from tests.helpers.tool_runs import run_tool, tool_error
+from tests.helpers.tool_runs import import_tool, run_tool, tool_error
 
 
 def results_file(path, with_new_evaluations=True):
@@ -46,10 +47,58 @@ def test_results_without_the_evaluations(tmp_path):
     line = tool_error('analysis/plot_representation_benchmark.py',
                       results_file(tmp_path / 'results.json', with_new_evaluations=False),
                       '--out-dir', tmp_path)
-    assert 'holds no any_order or knn_blocks results' in line
+    assert 'hold no results of any_order, knn_blocks' in line
     line = tool_error('analysis/plot_representation_benchmark.py', tmp_path / 'missing.json')
     assert 'no results file' in line
     (tmp_path / 'other.json').write_text('[1, 2]')
     line = tool_error('analysis/plot_representation_benchmark.py', tmp_path / 'other.json')
     assert 'is not a results.json' in line
 
+
+
+def epochs_results(path, epochs, knn, finetune, seed=0):
+    """A results.json of the SAIM rows pretrained for ``epochs``."""
+    preset = dict(vit=dict(arch=dict(embed_dims=192, num_layers=6), patch_size=8),
+                  crop_size=32, pretrain=dict(epochs=epochs, warmup_epochs=2))
+    methods = {method: dict(name=name, knn=dict(cls=30., patch_mean=knn[i]),
+                            finetune=dict(top1=finetune[i]),
+                            any_order=dict(stochastic=.5 + i, raster=.5, **{'center-out': .5}))
+               for i, (method, name) in enumerate((('saim', 'SAIM, stochastic'),
+                                                   ('saim_raster', 'SAIM, raster')))}
+    path.write_text(json.dumps(dict(settings=dict(preset=preset, seed=seed,
+                                                  data=dict(val=3925)), methods=methods)))
+    return path
+
+
+def test_evaluations_against_the_pretraining_epochs(tmp_path):
+    later = epochs_results(tmp_path / '80.json', 80, knn=(52.7, 50.), finetune=(65.9, 66.))
+    earlier = epochs_results(tmp_path / '20.json', 20, knn=(41.4, 41.6), finetune=(60.5, 63.1))
+    output = run_tool('analysis/plot_representation_benchmark.py', later, earlier,
+                      '--out-dir', tmp_path / 'figures')
+    figure = tmp_path / 'figures' / 'pretraining_epochs.png'
+    assert str(figure) in output and not (tmp_path / 'figures' / 'knn_blocks.png').exists()
+    with Image.open(figure) as image:
+        assert image.format == 'PNG' and image.width > 2 * image.height  # three panels in a row
+
+    plot = import_tool('analysis/plot_representation_benchmark.py')
+    runs = plot.same_but_epochs([plot.read_results(str(p)) for p in (later, earlier)],
+                                [str(later), str(earlier)])
+    series = plot.epoch_series(runs)
+    assert list(series) == ['k-NN top-1, patch mean', 'fine-tune top-1',
+                            'any-order loss, stochastic order']
+    epochs, values, errors = series['fine-tune top-1']['SAIM, raster']
+    assert epochs == [20, 80] and values == [63.1, 66.]
+    # one binomial standard error on 3,925 images: sqrt(p (1 - p) / n)
+    assert errors == pytest.approx([0.7702, 0.7561], abs=1e-4)
+    assert series['any-order loss, stochastic order']['SAIM, raster'] == ([20, 80], [1.5, 1.5],
+                                                                           None)
+
+
+def test_results_of_other_settings_are_not_mixed(tmp_path):
+    other_seed = epochs_results(tmp_path / 'a.json', 80, (1., 1.), (1., 1.), seed=1)
+    line = tool_error('analysis/plot_representation_benchmark.py', other_seed,
+                      epochs_results(tmp_path / 'b.json', 20, (1., 1.), (1., 1.)))
+    assert 'differ in more than the pretraining epochs' in line
+    line = tool_error('analysis/plot_representation_benchmark.py', other_seed,
+                      epochs_results(tmp_path / 'c.json', 80, (1., 1.), (1., 1.), seed=1))
+    assert 'one file per pretraining length' in line

@@ -1,4 +1,4 @@
-"""How far each block of the benchmark's encoders looks: mean attention distance per block.
+r"""How far each block of the benchmark's encoders looks: mean attention distance per block.
 
     python tools/analysis/attention_distance.py WORK_DIR [--preset cpu] [--data-root DIR]
         [--methods saim saim_raster ...] [--num-images 1024] [--out FILE.json]

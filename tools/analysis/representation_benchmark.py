@@ -1,4 +1,4 @@
-"""Imagenette representation benchmark: does pretraining with SAIM give a better encoder?
+r"""Imagenette representation benchmark: does pretraining with SAIM give a better encoder?
 
     python tools/analysis/representation_benchmark.py --device cpu    # the CPU preset
     python tools/analysis/representation_benchmark.py --device cuda   # ViT-S/8, 200 epochs

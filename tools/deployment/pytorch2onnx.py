@@ -1,4 +1,4 @@
-"""Export the SAIM encoder of a checkpoint to ONNX, and check it with ONNX Runtime.
+r"""Export the SAIM encoder of a checkpoint to ONNX, and check it with ONNX Runtime.
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT --out encoder.onnx \
         [--shape 224 224] [--out-type raw|featmap|cls_token|avg_featmap] [--verify]

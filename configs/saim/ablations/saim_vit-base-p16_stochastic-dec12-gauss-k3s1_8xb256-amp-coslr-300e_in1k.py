@@ -1,4 +1,4 @@
-# Ablation (SAIM.md Table 3): stochastic order, separate 12-block query stream, Gaussian kernel 3, sigma 1; paper 83.52.
+# Ablation (the paper's Table 3, docs/algorithm.md): stochastic order, separate 12-block query stream, Gaussian kernel 3, sigma 1; paper 83.52.
 _base_ = '../saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py'
 
 model = dict(head=dict(blur=dict(kernel_size=3, sigma=1.0)))
