@@ -31,24 +31,43 @@ def parse_requirements(fname: str) -> list:
 MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
+def copy_mim_files(mim: str) -> None:
+    """Copy :data:`MIM_FILES` into the folder ``mim`` (a wheel's ``mmsaim/.mim``)."""
+    shutil.rmtree(mim, ignore_errors=True)
+    os.makedirs(mim)
+    skip = shutil.ignore_patterns('__pycache__', '*.pyc')
+    for name in MIM_FILES:
+        src = osp.join(HERE, name)
+        if osp.isdir(src):
+            shutil.copytree(src, osp.join(mim, name), ignore=skip)
+        else:
+            shutil.copyfile(src, osp.join(mim, name))
+
+
+def link_mim_files(mim: str) -> None:
+    """Make the folder ``mim`` (the source tree's ``mmsaim/.mim``) hold relative links to
+    :data:`MIM_FILES`, which stay where they are."""
+    os.makedirs(mim, exist_ok=True)
+    for name in MIM_FILES:
+        link = osp.join(mim, name)
+        if osp.islink(link) or osp.isfile(link):
+            os.remove(link)
+        elif osp.isdir(link):
+            shutil.rmtree(link)
+        os.symlink(osp.join(os.pardir, os.pardir, name), link)
+
+
 class BuildPyWithMimFiles(build_py):
-    """setuptools' ``build_py`` that also copies :data:`MIM_FILES` into ``mmsaim/.mim`` of a
-    wheel. An editable install needs no copy: it reads them from the source tree."""
+    """setuptools' ``build_py`` that gives ``mmsaim/.mim`` the :data:`MIM_FILES`: copies in a
+    wheel; links to the source tree in an editable install (``pip install -e .``, git-ignored),
+    so that the package has them where ``mim`` looks either way."""
 
     def run(self):
         super().run()
         if self.editable_mode:
-            return
-        mim = osp.join(self.build_lib, 'mmsaim', '.mim')
-        shutil.rmtree(mim, ignore_errors=True)
-        os.makedirs(mim)
-        skip = shutil.ignore_patterns('__pycache__', '*.pyc')
-        for name in MIM_FILES:
-            src = osp.join(HERE, name)
-            if osp.isdir(src):
-                shutil.copytree(src, osp.join(mim, name), ignore=skip)
-            else:
-                shutil.copyfile(src, osp.join(mim, name))
+            link_mim_files(osp.join(HERE, 'mmsaim', '.mim'))
+        else:
+            copy_mim_files(osp.join(self.build_lib, 'mmsaim', '.mim'))
 
 
 with open(osp.join(HERE, 'README.md'), encoding='utf-8') as f:

@@ -19,15 +19,15 @@ def load_from_unpublished(filename: str, map_location=None):
     name = filename[len(UNPUBLISHED):]
     raise FileNotFoundError(
         f'No weights are published for {name}: pass pretrained=PATH with a checkpoint you '
-        'made, by pretraining (tools/train.py CONFIG, then '
-        'tools/model_converters/publish_model.py) or by converting the public SAIM release '
-        '(tools/model_converters/saim_to_mmsaim.py) or timm weights '
+        'made by training its config (tools/train.py CONFIG, then '
+        'tools/model_converters/publish_model.py), or, for a SAIM config, converted from the '
+        'public SAIM release (tools/model_converters/saim_to_mmsaim.py) or timm weights '
         '(tools/model_converters/timm_to_mmsaim.py); pretrained=False builds the model '
         'with random weights')
 
 
 def register_model_index() -> None:
-    """Register ``model-index.yml`` (``configs/saim/metafile.yml``) in mmpretrain's
+    """Register ``model-index.yml`` (the metafiles of ``configs/``) in mmpretrain's
     ``ModelHub`` and the loader of its unpublished weights in mmengine's
     ``CheckpointLoader``; ``import mmsaim`` does it, once.
 

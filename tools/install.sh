@@ -61,6 +61,32 @@ print(f'stack OK: torch {torch.__version__}, mmcv {mmcv.__version__} (ops), '
 EOF
 }
 
+# OpenMMLab's mim (`mim search|train|test mmsaim`) reads the package's files from
+# <site-packages>/mmsaim/.mim, where a wheel has them. An editable install has them in the
+# source tree's mmsaim/.mim (links that setup.py makes) and nothing in site-packages: link the
+# source package there, imported through the link as the same files, and record the link with
+# the install so that `pip uninstall mmsaim` removes it.
+link_package_for_mim() {
+    # -I: the installed distribution, not the mmsaim.egg-info of the current directory
+    "$PY" -I - "$ROOT/mmsaim" <<'EOF'
+import importlib.metadata as md
+import os
+import sys
+
+dist = md.distribution('mmsaim')
+link = str(dist.locate_file('mmsaim'))
+if os.path.islink(link):
+    os.remove(link)
+elif os.path.exists(link):
+    sys.exit(f'install.sh: {link} is left from another install of mmsaim; remove it and rerun')
+os.symlink(sys.argv[1], link)
+if 'mmsaim' not in {str(f) for f in dist.files}:
+    record = next(f for f in dist.files if f.name == 'RECORD')
+    with open(record.locate(), 'a') as f:
+        f.write('mmsaim,,\n')
+EOF
+}
+
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_KEY" ]] && check_stack 2>/dev/null; then
     log "already installed (stamp $STAMP); nothing to do"
     exit 0
@@ -115,6 +141,7 @@ log "OpenMMLab stack, runtime and test requirements"
 
 log "mmsaim (editable)"
 "${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+link_package_for_mim
 
 log "checking the stack"
 if ! check_stack; then

@@ -111,3 +111,5 @@ custom_hooks = [dict(type='FiniteLossHook')]
 log_processor = dict(by_epoch=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=2)

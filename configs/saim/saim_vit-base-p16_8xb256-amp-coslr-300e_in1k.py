@@ -2,7 +2,7 @@
 _base_ = [
     './_base_/models/saim_vit-base-p16.py',
     './_base_/datasets/imagenet_bs256_saim.py',
-    'mmpretrain::_base_/default_runtime.py',
+    './_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 # mmengine's Runner with checkpoints read as data (never executed) and no run written over

@@ -3,7 +3,7 @@
 # 670 in all; docs/small_datasets.md says where they come from) for 12 epochs on CPU (a few
 # minutes on 2 cores). Writes a checkpoint per epoch and the reconstruction picture to the
 # work dir. The test (tools/test.py) is the pretraining loss on CamVid's 101 val images.
-_base_ = ['./_base_/models/saim_vit-base-p16.py', 'mmpretrain::_base_/default_runtime.py']
+_base_ = ['./_base_/models/saim_vit-base-p16.py', './_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 # mmengine's Runner with checkpoints read as data (never executed) and no run written over
 runner_type = 'SafeRunner'
@@ -17,8 +17,7 @@ model = dict(
         arch=dict(_delete_=True, embed_dims=192, num_layers=6, num_heads=3,
                   feedforward_channels=768),
         img_size=img_size,
-        patch_size=8),
-    neck=dict(depth=6))
+        patch_size=8))
 
 train_pipeline = [
     dict(type='CheckedLoadImageFromFile'),
@@ -86,3 +85,5 @@ custom_hooks = [
 ]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0, diff_rank_seed=True)
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=32)

@@ -16,6 +16,8 @@ runner_type = 'SafeRunner'
 crop_size = (512, 512)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
+    # built from mmseg's registry in any scope, e.g. by mmpretrain.get_model(name)
+    _scope_='mmseg',
     type='EncoderDecoder',
     data_preprocessor=dict(
         type='SegDataPreProcessor',

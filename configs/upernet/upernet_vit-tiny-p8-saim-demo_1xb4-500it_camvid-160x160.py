@@ -22,6 +22,8 @@ metainfo = dict(
 crop_size = (160, 160)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
+    # built from mmseg's registry in any scope, e.g. by mmpretrain.get_model(name)
+    _scope_='mmseg',
     type='EncoderDecoder',
     data_preprocessor=dict(
         type='SegDataPreProcessor',
@@ -74,7 +76,7 @@ dataset = dict(type='BaseSegDataset', data_root=data_root, metainfo=metainfo,
                ignore_index=255)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=False),
+    dict(type='LoadAnnotations'),  # the dataset's reduce_zero_label
     dict(type='RandomResize', scale=(240, 180), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -84,7 +86,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(240, 180), keep_ratio=True),
-    dict(type='LoadAnnotations', reduce_zero_label=False),
+    dict(type='LoadAnnotations'),  # the dataset's reduce_zero_label
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(
@@ -129,3 +131,5 @@ default_hooks = dict(
 custom_hooks = [dict(type='FiniteLossHook')]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=4)

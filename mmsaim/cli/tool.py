@@ -4,11 +4,14 @@ Every tool under ``tools/`` builds its parser with :func:`tool_parser` and runs 
 :func:`run_tool`, so that a mistake a user can make (a bad value, path or file) ends the
 tool with ``<tool>: error: <what is wrong and what to do>`` and exit status 2, the way
 argparse reports a bad argument, instead of a traceback. ``--debug`` (or
-``MMSAIM_DEBUG=1``) shows the traceback.
+``MMSAIM_DEBUG=1``) shows the traceback. Warnings that the OpenMMLab stack gives on every
+run and that ask nothing of the user are not shown (:func:`hide_dependency_notices`).
 """
 import argparse
 import os
+import re
 import sys
+import warnings
 from typing import Callable, Optional
 
 import torch
@@ -111,10 +114,24 @@ def debugging(args: Optional[argparse.Namespace] = None) -> bool:
     return bool(getattr(args, 'debug', False)) or os.environ.get('MMSAIM_DEBUG') == '1'
 
 
+# Warnings of the OpenMMLab stack on every run, addressed to its developers: mmengine imports
+# (and reloads) setuptools' deprecated pkg_resources, mmseg builds its losses with a helper it
+# deprecates.
+DEPENDENCY_NOTICES = ('pkg_resources is deprecated', '``build_loss`` would be deprecated')
+
+
+def hide_dependency_notices() -> None:
+    """Ignore the :data:`DEPENDENCY_NOTICES` (``UserWarning`` s) in this process and the
+    processes it forks."""
+    for message in DEPENDENCY_NOTICES:
+        warnings.filterwarnings('ignore', message=re.escape(message), category=UserWarning)
+
+
 def run_tool(parser: argparse.ArgumentParser, main: Callable[[argparse.Namespace], None],
              argv=None) -> None:
     """Parse the command line and run ``main(args)``; a user error ends the tool with one
     line and exit status 2 (see the module docstring)."""
+    hide_dependency_notices()
     args = parser.parse_args(argv)
     try:
         main(args)

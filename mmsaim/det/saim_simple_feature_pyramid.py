@@ -1,3 +1,4 @@
+import math
 from typing import Sequence, Tuple
 
 import torch
@@ -14,7 +15,7 @@ def _rescale(in_channels: int, scale: float) -> nn.Module:
     if scale < 1:
         return nn.MaxPool2d(kernel_size=round(1 / scale), stride=round(1 / scale))
     layers, channels = [], in_channels
-    for step in range(int(round(torch.log2(torch.tensor(scale)).item()))):
+    for step in range(round(math.log2(scale))):
         if step:
             layers += [LayerNorm2d(channels), nn.GELU()]
         layers.append(nn.ConvTranspose2d(channels, channels // 2, 2, stride=2))

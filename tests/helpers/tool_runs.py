@@ -6,6 +6,7 @@ import io
 import os
 import os.path as osp
 import runpy
+import socket
 import subprocess
 import sys
 from unittest import mock
@@ -33,6 +34,13 @@ def write_images(folder, count=8, size=(80, 96)):
         cy, cx = rng.integers(20, 60, 2)
         img[(yy - cy)**2 + (xx - cx)**2 < 150] = 250
         Image.fromarray(img.clip(0, 255).astype(np.uint8)).save(folder / f'{i}.jpg')
+
+
+def free_port():
+    """A TCP port of this machine that nothing listens on, for a distributed run."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def run_python(args, env=None, timeout=600):

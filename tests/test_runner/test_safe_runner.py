@@ -4,7 +4,6 @@ checkpoints are never written over."""
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from mmengine.runner import Runner
 from mmsaim.fileio import CheckpointError
 from mmsaim.runner import SafeRunner, WorkDirInUseError
 from tests.helpers.crafted_checkpoints import write_payload
+from tests.helpers.tool_runs import free_port
 from tests.helpers.toy_regression import Points, Regression
 
 
@@ -219,12 +219,6 @@ def test_payloads_on_resume_are_refused_without_side_effects(tmp_path):
         assert not marker.exists()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_data_parallel_on_cpu_processes(tmp_path):
     """--launcher pytorch without CUDA: gloo, DDP without device ids, the same weights on
@@ -251,7 +245,7 @@ def test_data_parallel_on_cpu_processes(tmp_path):
         """))
     proc = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-         '--master_port', str(_free_port()), str(script), str(tmp_path)],
+         '--master_port', str(free_port()), str(script), str(tmp_path)],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'The nccl backend needs CUDA' in proc.stderr

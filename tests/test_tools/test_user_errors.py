@@ -42,6 +42,7 @@ def files(tmp_path_factory):
     (tmp / 'syntax.py').write_text('model = dict(\n')
     (tmp / 'name.py').write_text('model = dict(depth=undefined_name)\n')
     (tmp / 'bad.yaml').write_text('model: [unclosed\n')
+    (tmp / 'no_scale_lr.py').write_text(f'_base_ = [{FOLDER_CONFIG!r}]\nauto_scale_lr = None\n')
     (tmp / 'weights.safetensors').write_bytes(b'\x10\x00\x00\x00\x00\x00\x00\x00{"a": broken}')
     return tmp
 
@@ -71,8 +72,8 @@ BAD_INPUTS = [
      'is not a PyTorch checkpoint'),
     (_train('--work-dir', '{tmp}/used', *_options()), 'holds the checkpoints of an earlier run'),
     (_train('--work-dir', '{tmp}/w7', '--epochs', '3'), 'unrecognized arguments: --epochs 3'),
-    (_train('--work-dir', '{tmp}/w8', '--auto-scale-lr', *_options('auto_scale_lr=None')),
-     '--auto-scale-lr needs'),
+    (('train.py', '{tmp}/no_scale_lr.py', '--work-dir', '{tmp}/w8', '--auto-scale-lr',
+      *_options()), '--auto-scale-lr needs'),
     (('test.py', CAMVID, '{tmp}'), 'no such checkpoint'),
     (('test.py', CAMVID, '{tmp}/no_such.pth'), 'no such checkpoint'),
     (('test.py', CAMVID, '{tmp}/saim.pth'), 'does not fit the model of'),
@@ -132,6 +133,9 @@ BAD_INPUTS = [
     (('test.py', CAMVID, '{tmp}/saim.pth', '--out', '{tmp}/metrics.txt'),
      'give a file ending in one of .json'),
     (('test.py', CAMVID, '{tmp}/saim.pth', '--out', '{tmp}/saim.pth'), 'would destroy the input'),
+    (('test.py', CAMVID, '{tmp}/saim.pth', '--show-dir', '{tmp}/pictures'),
+     'has no visualization hook in default_hooks; add one with '
+     '--cfg-options default_hooks.visualization.type=SegVisualizationHook'),
     (('deployment/pytorch2onnx.py', PIXEL, '{tmp}/saim.pth', '--out', '{tmp}/x.onnx',
       '--shape', '0', '0'), "argument --shape: '0': give an integer >= 1"),
     (('deployment/pytorch2onnx.py', PIXEL, '{tmp}/saim.pth', '--out', '{tmp}/x.onnx',

@@ -63,14 +63,14 @@ from mmsaim.cli import check_image_size, positive_int, run_tool, tool_parser
 from mmsaim.cli import device as device_arg
 from mmsaim.engine.optimizers import cpu_supports_bf16
 from mmsaim.models.backbones import SAIMViT
-from mmsaim.paths import REPO_ROOT
+from mmsaim.paths import PROJECT_FILES, REPO_ROOT
 from mmsaim.runner import read_config
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # tools/ are scripts, not a package
 from get_flops import count, pretraining_loss  # noqa: E402
 from hardware import hardware_name  # noqa: E402
 
-CONFIG = osp.join(REPO_ROOT, 'configs/saim/saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
+CONFIG = osp.join(PROJECT_FILES, 'configs/saim/saim_vit-base-p16_8xb256-amp-coslr-300e_in1k.py')
 MAE_MODEL = osp.join(osp.dirname(mmpretrain.__file__),
                      '.mim/configs/_base_/models/mae_vit-base-p16.py')
 MATMUL_SIZE, CPU_MATMUL_SIZE = 8192, 2048

@@ -1,4 +1,4 @@
-# ImageNet-1k fine-tuning of a SAIM ViT-B/16 (SAIM.md section 4): 100 epochs, batch 1024,
+# ImageNet-1k fine-tuning of a SAIM ViT-B/16 (docs/algorithm.md, recipes): 100 epochs, batch 1024,
 # AdamW lr 2e-3 (5e-4 per 256), 20 warm-up epochs, min lr 1e-6, layer-wise lr decay 0.65,
 # weight decay 0.05, drop path 0.1, RandAugment m9-mstd0.5, random erasing 0.25, mixup 0.8,
 # cutmix 1.0, label smoothing 0.1; the classifier reads the mean of the last block's patch
@@ -10,7 +10,7 @@
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
     'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py',
-    'mmpretrain::_base_/default_runtime.py'
+    '../_base_/default_runtime.py'
 ]
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 # mmengine's Runner with checkpoints read as data (never executed) and no run written over

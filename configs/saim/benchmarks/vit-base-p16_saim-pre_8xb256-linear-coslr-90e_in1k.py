@@ -1,10 +1,10 @@
-# ImageNet-1k linear probe of a SAIM ViT-B/16 (SAIM.md section 4): frozen encoder, cls
+# ImageNet-1k linear probe of a SAIM ViT-B/16 (docs/algorithm.md, recipes): frozen encoder, cls
 # feature of the last block, BatchNorm (affine=False, eps 1e-6), then Linear (init std
 # 0.01); SGD momentum 0.9, lr 0.1 per 256 images, weight decay 0, 90 epochs, batch 2048.
-# The warm-up (10 epochs) follows mmpretrain's MAE linear probe; SAIM.md names none.
+# The warm-up (10 epochs) follows mmpretrain's MAE linear probe; the paper names none.
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
-    'mmpretrain::_base_/default_runtime.py'
+    '../_base_/default_runtime.py'
 ]
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 # mmengine's Runner with checkpoints read as data (never executed) and no run written over
@@ -23,7 +23,7 @@ model = dict(
         patch_size=16,
         frozen_stages=12,
         out_type='cls_token',
-        final_norm=False,  # the last block's output, as SAIM.md specifies
+        final_norm=False,  # the last block's output, as the paper's probe reads it
         init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
     neck=dict(type='ClsBatchNormNeck', input_features=768, affine=False, eps=1e-6),
     head=dict(

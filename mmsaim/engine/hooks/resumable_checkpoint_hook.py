@@ -4,6 +4,7 @@ import math
 import os
 import os.path as osp
 import random
+import re
 from collections import deque
 
 import numpy as np
@@ -11,14 +12,20 @@ import torch
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
+from mmengine.logging import MMLogger
 from mmengine.registry import HOOKS
 
 from ...fileio import (CheckpointError, checkpoint_files, checkpoint_step,
                        find_resumable_checkpoint, replace_file_atomically)
 from ...fileio.plain_data import shown
+from ..logged_at_debug import logged_at_debug
 from .finite_loss_hook import UNCONFIRMED, loss_value
 
 RANDOM_STATES = 'random_states'
+# What mmengine logs as warnings when its CheckpointHook starts and at every save, making a
+# FileClient that it uses only with `file_client_args` (whose deprecation it reports anyway):
+# notices of mmengine's own deprecations, which ask nothing of the user.
+FILE_CLIENT_NOTICES = re.compile(r'^"(FileClient|HardDiskBackend)" ')
 
 
 def _finite(loss) -> bool:
@@ -50,6 +57,9 @@ class ResumableCheckpointHook(CheckpointHook):
       does.
     - Arguments that mmengine's hook would only pass on at the first save (and fail there,
       after a whole epoch) are refused when the hook is built.
+    - mmengine's notices that ``FileClient`` and ``HardDiskBackend`` will be deprecated,
+      which it logs as warnings when the hook starts and saves, are logged at the DEBUG
+      level.
 
     Registered in mmengine's ``HOOKS``, so mmpretrain, mmdet and mmseg configs all find it:
     ``default_hooks = dict(checkpoint=dict(type='ResumableCheckpointHook', interval=1))``.
@@ -69,14 +79,23 @@ class ResumableCheckpointHook(CheckpointHook):
     def _local(self) -> bool:
         return isinstance(self.file_backend, LocalBackend)
 
+    @staticmethod
+    def _file_client_notices_at_debug():
+        return logged_at_debug(MMLogger.get_current_instance(), FILE_CLIENT_NOTICES)
+
     def before_train(self, runner) -> None:
-        super().before_train(runner)
+        with self._file_client_notices_at_debug():
+            super().before_train(runner)
         runner.message_hub.update_info(UNCONFIRMED, None)
         if self._local() and is_main_process():
             for stale in glob.glob(osp.join(glob.escape(self.out_dir), '*.pth.tmp')):
                 os.remove(stale)  # left by a save that was cut off
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        with self._file_client_notices_at_debug():
+            self._save_atomically(runner, step, meta)
+
+    def _save_atomically(self, runner, step, meta) -> None:
         if not self._local():
             return super()._save_checkpoint_with_step(runner, step, meta)
         filename = self.filename_tmpl.format(step)

@@ -1,42 +1,17 @@
-import logging
 import re
 from collections import Counter
-from contextlib import contextmanager
-from typing import Iterator, List
+from typing import List
 
 import torch.nn as nn
 from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor
 from mmpretrain.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
+from ..logged_at_debug import logged_at_debug
+
 # mmengine's per-parameter lines: each setting of a parameter (INFO), and each frozen
 # parameter (WARNING; SAIM freezes its fixed position embeddings and unused final norm).
 PER_PARAMETER = re.compile(r'^paramwise_options -- |is skipped since its requires_grad=False$')
-
-
-class _AtDebugLevel(logging.Filter):
-    """Turns the records whose message matches ``pattern`` into DEBUG records: handlers at
-    INFO (the default ``log_level``) drop them, a run with ``log_level='DEBUG'`` keeps
-    them."""
-
-    def __init__(self, pattern: re.Pattern):
-        super().__init__()
-        self.pattern = pattern
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.pattern.search(str(record.msg)):
-            record.levelno, record.levelname = logging.DEBUG, 'DEBUG'
-        return True
-
-
-@contextmanager
-def _per_parameter_lines_at_debug(logger: logging.Logger) -> Iterator[None]:
-    at_debug = _AtDebugLevel(PER_PARAMETER)
-    logger.addFilter(at_debug)
-    try:
-        yield
-    finally:
-        logger.removeFilter(at_debug)
 
 
 def summarize_param_groups(groups: List[dict], frozen: List[str]) -> str:
@@ -74,7 +49,7 @@ class SummarizedOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         if prefix:  # mmengine's recursion into the children
             return super().add_params(params, module, prefix, is_dcn_module)
         logger = MMLogger.get_current_instance()
-        with _per_parameter_lines_at_debug(logger):
+        with logged_at_debug(logger, PER_PARAMETER):
             super().add_params(params, module, prefix, is_dcn_module)
         frozen = [name for name, param in module.named_parameters() if not param.requires_grad]
         logger.info(summarize_param_groups(params, frozen))

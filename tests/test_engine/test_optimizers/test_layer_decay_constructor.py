@@ -34,7 +34,7 @@ def test_lr_scale_and_weight_decay_per_parameter():
     assert groups['neck.weight']['lr'] == pytest.approx(1e-3)
     assert groups['backbone.layers.0.attn.qkv.weight']['weight_decay'] == 0.1
     for name in ('backbone.layers.0.ln1.weight', 'backbone.layers.0.attn.qkv.bias',
-                 'backbone.pos_embed', 'backbone.cls_token', 'backbone.rel_pos_bias.0.table'):
+                 'backbone.pos_embed', 'backbone.rel_pos_bias.0.table'):
         assert groups[name]['weight_decay'] == 0.0, name
 
 

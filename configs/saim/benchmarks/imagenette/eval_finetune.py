@@ -61,3 +61,5 @@ train_cfg = dict(
     type='EpochBasedTrainLoop',
     max_epochs=_base_.finetune.epochs,
     val_interval=_base_.finetune.epochs)
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=_base_.finetune.batch_size)

@@ -44,5 +44,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=0, convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90, val_interval=90)
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=train_dataloader['batch_size'])
 # A checkpoint at the end only (a run stopped by TimeLimitHook saves where it stops).
 default_hooks = dict(checkpoint=dict(interval=train_cfg['max_epochs']))

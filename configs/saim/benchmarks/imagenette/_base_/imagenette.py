@@ -5,7 +5,7 @@
 # link will do) or set data_root on the datasets with --cfg-options. A training run ends at
 # the first epoch boundary past a time limit, with a checkpoint for --resume, with
 #   --cfg-options default_hooks.time_limit.type=TimeLimitHook default_hooks.time_limit.minutes=30
-_base_ = ['./preset.py', 'mmpretrain::_base_/default_runtime.py']
+_base_ = ['./preset.py', '../../../_base_/default_runtime.py']
 custom_imports = dict(imports=['mmsaim'], allow_failed_imports=False)
 # mmengine's Runner with checkpoints read as data (never executed) and no run written over
 runner_type = 'SafeRunner'

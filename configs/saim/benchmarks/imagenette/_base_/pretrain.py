@@ -28,3 +28,5 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=_base_.pretrain.epochs)
+# `tools/train.py --auto-scale-lr` rescales lr to the actual total batch size.
+auto_scale_lr = dict(base_batch_size=_base_.pretrain.batch_size)
