@@ -19,7 +19,8 @@ install:
 
 # --resume: a second `make demo` continues an interrupted demo (a finished one stays as it is)
 demo: install
-	SAIM_DATA='$(DATA)' $(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(WORK_DIR) --resume
+	$(PY) tools/train.py $(FOLDER_CONFIG) --work-dir $(WORK_DIR) --resume --cfg-options \
+		train_dataloader.dataset.data_root='$(DATA)' test_dataloader.dataset.data_root='$(DATA)'
 	@echo "checkpoints: $(WORK_DIR)/epoch_*.pth  picture: $(WORK_DIR)/reconstruction.png"
 
 test: install

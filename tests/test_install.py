@@ -54,13 +54,12 @@ def installed(tmp_path_factory):
     return wheel, tmp / 'target'
 
 
-def run_installed(target, args, cwd, env=None):
+def run_installed(target, args, cwd):
     """``python -S args`` in ``cwd``: it sees the install ``target`` and the dependencies'
     site-packages, and neither the source tree nor its editable install (``-S`` skips the
     ``.pth`` files)."""
     path = os.pathsep.join([str(target), sysconfig.get_paths()['purelib']])
-    env = dict(os.environ, PYTHONPATH=path, **(env or {}))
-    return run([sys.executable, '-S', *args], cwd=cwd, env=env)
+    return run([sys.executable, '-S', *args], cwd=cwd, env=dict(os.environ, PYTHONPATH=path))
 
 
 @pytest.fixture(scope='module')
@@ -81,24 +80,25 @@ def editable(tmp_path_factory):
 
 
 def check_mim(python, site, tmp_path):
-    """``mim search``, ``mim train`` and ``mim test`` of mmsaim with ``python(args, env)``,
-    which sees mmsaim installed in ``site``."""
-    out = python(['-m', 'mim', 'search', 'mmsaim'], {})
+    """``mim search``, ``mim train`` and ``mim test`` of mmsaim with ``python(args)``, which
+    sees mmsaim installed in ``site``."""
+    out = python(['-m', 'mim', 'search', 'mmsaim'])
     assert out.count('config id: ') == len(index_models())
     assert 'config id: saim_vit-base-p16_8xb256-amp-coslr-300e_in1k' in out
 
     write_images(tmp_path / 'images', count=2)
-    data = dict(SAIM_DATA=str(tmp_path / 'images'))
+    data = [f'{loader}.dataset.data_root={tmp_path / "images"}'
+            for loader in ('train_dataloader', 'test_dataloader')]
     work = tmp_path / 'work'
     out = python(['-m', 'mim', 'train', 'mmsaim', FOLDER_CONFIG_NAME, '--work-dir', work,
-                  '--cfg-options', 'train_cfg.max_epochs=1', *SMALL_LOADERS], data)
+                  '--cfg-options', 'train_cfg.max_epochs=1', *SMALL_LOADERS, *data])
     assert os.path.join(str(site), 'mmsaim', '.mim', 'tools', 'train.py') in out
     assert 'Training finished successfully' in out
     assert os.path.isfile(work / 'epoch_1.pth')
 
     out = python(['-m', 'mim', 'test', 'mmsaim', FOLDER_CONFIG_NAME, '--checkpoint',
-                  work / 'epoch_1.pth', '--work-dir', work, '--cfg-options', *SMALL_LOADERS],
-                 data)
+                  work / 'epoch_1.pth', '--work-dir', work, '--cfg-options', *SMALL_LOADERS,
+                  *data])
     assert os.path.join(str(site), 'mmsaim', '.mim', 'tools', 'test.py') in out
     assert 'Epoch(test) [1/1]' in out and 'mean/loss: ' in out
 
@@ -138,7 +138,7 @@ def test_every_hub_model_builds_from_the_installed_configs(installed, tmp_path):
                 assert model._config.filename.startswith({str(target)!r})
         print('built', len(names))
     """)
-    out = run_installed(target, ['-c', check], cwd=tmp_path, env=dict(SAIM_DATA=str(tmp_path)))
+    out = run_installed(target, ['-c', check], cwd=tmp_path)
     assert f'built {len(index_models())}' in out
 
 
@@ -159,8 +159,7 @@ def test_the_installed_tools_find_the_installed_configs(installed, tmp_path):
 
 def test_mim_searches_trains_and_tests_with_the_installed_wheel(installed, tmp_path):
     _, target = installed
-    check_mim(lambda args, env: run_installed(target, args, cwd=tmp_path, env=env), target,
-              tmp_path)
+    check_mim(lambda args: run_installed(target, args, cwd=tmp_path), target, tmp_path)
 
 
 def test_the_editable_install_reads_the_source_tree_where_it_is(editable, tmp_path):
@@ -184,8 +183,7 @@ def test_the_editable_install_reads_the_source_tree_where_it_is(editable, tmp_pa
 
 def test_mim_searches_trains_and_tests_with_the_editable_install(editable, tmp_path):
     python, _, site = editable
-    check_mim(lambda args, env: run([python, *args], cwd=tmp_path, env=dict(os.environ, **env)),
-              site, tmp_path)
+    check_mim(lambda args: run([python, *args], cwd=tmp_path), site, tmp_path)
 
 
 def test_pip_uninstall_removes_the_editable_install_and_leaves_the_source(editable, tmp_path):

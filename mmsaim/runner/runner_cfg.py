@@ -193,14 +193,17 @@ def check_image_folders(cfg: Config) -> None:
             continue
         prefix = section.get('data_prefix') or ''
         prefix = prefix.get('img_path', '') if isinstance(prefix, dict) else prefix
-        folder = osp.join(section.get('data_root') or '', prefix)
+        root = section.get('data_root') or ''
+        folder = osp.join(root, prefix) if prefix else root
         extensions = tuple(section.get('extensions') or FOLDER_EXTENSIONS)
+        fix = (f'give a folder of images with --cfg-options {path}.data_root=DIR'
+               + (f' (the images in DIR/{prefix})' if prefix else ''))
         if not osp.isdir(folder):
-            raise ConfigError(f'{path}: there is no folder {folder!r}; give a folder of images')
+            raise ConfigError(f'{path}: there is no folder {folder!r}; {fix}')
         if not any(name.lower().endswith(extensions)
                    for _, _, names in os.walk(folder, followlinks=True) for name in names):
             raise ConfigError(f'{path}: {folder} holds no images ({", ".join(extensions)}, '
-                              'in it or its subfolders); give a folder of images')
+                              f'in it or its subfolders); {fix}')
 
 
 def load_runner_cfg(config: str, cfg_options: Optional[dict] = None, launcher: str = 'none',

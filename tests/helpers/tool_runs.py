@@ -93,18 +93,26 @@ def loader_overrides(*loaders):
             for key in ('num_workers=0', 'persistent_workers=False')]
 
 
+def data_options(folder, loaders=('train_dataloader', 'test_dataloader')):
+    """``--cfg-options`` that point the folder config's ``loaders`` at ``folder``."""
+    return [f'{loader}.dataset.data_root={folder}' for loader in loaders]
+
+
 def run_train(work_dir, data, *options, config=FOLDER_CONFIG, extra=(), check=True):
     """``tools/train.py`` on ``config`` (the folder demo by default) with a small loader.
 
-    ``options`` are ``--cfg-options`` (one epoch unless they say otherwise); ``extra`` are
-    further command-line arguments, such as ``--resume``.
+    ``data`` is the folder of images (given to the train and test loaders with
+    ``--cfg-options``; None: the config's own, the bundled frames); ``options`` are further
+    ``--cfg-options`` (one epoch unless they say otherwise); ``extra`` are further
+    command-line arguments, such as ``--resume``.
     """
     options = list(options)
     if not any(o.startswith('train_cfg.max_epochs=') for o in options):
         options.append('train_cfg.max_epochs=1')
-    env = None if data is None else dict(SAIM_DATA=str(data))
+    if data is not None:
+        options += data_options(data)
     proc = run_python(['tools/train.py', config, '--work-dir', work_dir, *extra,
-                       '--cfg-options', *options, *SMALL_LOADER], env=env)
+                       '--cfg-options', *options, *SMALL_LOADER])
     if check:
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc

@@ -9,8 +9,8 @@ import re
 import pytest
 from mmengine.config import Config
 
-from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, run_tool_in_process,
-                                     write_images)
+from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, data_options,
+                                     run_tool_in_process, write_images)
 
 GPUS_X_BATCH = re.compile(r'[_-](\d+)xb(\d+)[_-]')
 NAMED_CONFIGS = sorted(
@@ -23,8 +23,7 @@ def test_the_configs_are_found():
 
 
 @pytest.mark.parametrize('path', NAMED_CONFIGS, ids=osp.basename)
-def test_every_training_config_has_the_batch_size_of_its_name(path, monkeypatch):
-    monkeypatch.setenv('SAIM_DATA', ROOT)  # the folder config's data
+def test_every_training_config_has_the_batch_size_of_its_name(path):
     cfg = Config.fromfile(path)
     gpus, batch = map(int, GPUS_X_BATCH.search(osp.basename(path)).groups())
     assert cfg.train_dataloader.batch_size == batch
@@ -43,12 +42,12 @@ def test_the_benchmark_configs_have_the_batch_size_of_their_loader(path):
     assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size
 
 
-def test_auto_scale_lr_scales_the_lr_to_the_batch_size(tmp_path, monkeypatch):
+def test_auto_scale_lr_scales_the_lr_to_the_batch_size(tmp_path):
     write_images(tmp_path / 'images', count=4)
-    monkeypatch.setenv('SAIM_DATA', str(tmp_path / 'images'))
     work = tmp_path / 'work'
     run_tool_in_process('train.py', FOLDER_CONFIG, '--work-dir', work, '--auto-scale-lr',
-                        '--cfg-options', 'train_cfg.max_epochs=1', *SMALL_LOADER)
+                        '--cfg-options', 'train_cfg.max_epochs=1', *SMALL_LOADER,
+                        *data_options(tmp_path / 'images'))
     log, = glob.glob(str(work / '*' / '*.log'))
     with open(log) as f:
         assert ('LR is set based on batch size of 32 and the current batch size is 4. '

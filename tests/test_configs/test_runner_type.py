@@ -18,7 +18,6 @@ CONFIGS = sorted(path for path in glob.glob(osp.join(ROOT, 'configs', '**', '*.p
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
-def test_config_trains_with_the_safe_runner(monkeypatch, path):
-    monkeypatch.setenv('SAIM_DATA', 'data')  # the folder config's dataset root
+def test_config_trains_with_the_safe_runner(path):
     cfg = Config.fromfile(path)
     assert RUNNERS.get(cfg.runner_type) is SafeRunner

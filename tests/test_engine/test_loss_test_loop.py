@@ -9,10 +9,10 @@ from mmengine.runner import Runner
 from tests.helpers.tool_runs import FOLDER_CONFIG, write_images
 
 
-def test_runner_test_reports_the_loss_averaged_over_images(tmp_path, monkeypatch):
+def test_runner_test_reports_the_loss_averaged_over_images(tmp_path):
     write_images(tmp_path / 'images', count=5)
-    monkeypatch.setenv('SAIM_DATA', str(tmp_path / 'images'))
     cfg = Config.fromfile(FOLDER_CONFIG)
+    cfg.test_dataloader.dataset.data_root = str(tmp_path / 'images')
     cfg.model.order = 'raster'  # the same order in the test and below
     cfg.work_dir = str(tmp_path / 'work')
     cfg.test_dataloader.update(batch_size=2, num_workers=0, persistent_workers=False)

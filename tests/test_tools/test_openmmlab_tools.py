@@ -10,8 +10,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from tests.helpers.tiny_datasets import LOADERS, tiny_coco, tiny_segmentation
-from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, loader_overrides,
-                                     run_python, write_images)
+from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, data_options,
+                                     loader_overrides, run_python, write_images)
 
 DROPLETS = osp.join(ROOT, 'configs/mask_rcnn',
                     'mask-rcnn_vit-tiny-p8-saim-demo_1xb2-300it_droplets.py')
@@ -27,37 +27,34 @@ def openmmlab_tool(package, tool):
 
 def shortened_run(library, tmp_path, encoder):
     """A config of ``library`` on tiny data, shortened from the command line: the config,
-    its ``--cfg-options``, the environment it reads and the checkpoint the run ends with."""
+    its ``--cfg-options`` and the checkpoint the run ends with."""
     if library == 'mmpretrain':
         write_images(tmp_path / 'images', count=4)
-        return (FOLDER_CONFIG, ['train_cfg.max_epochs=1', *SMALL_LOADER],
-                dict(SAIM_DATA=str(tmp_path / 'images')), 'epoch_1.pth')
+        return (FOLDER_CONFIG, ['train_cfg.max_epochs=1', *SMALL_LOADER,
+                                *data_options(tmp_path / 'images')], 'epoch_1.pth')
     config, data = dict(mmdet=(DROPLETS, tiny_coco), mmseg=(CAMVID, tiny_segmentation))[library]
     options = [*data(tmp_path / 'data'), f'model.backbone.init_cfg.checkpoint={encoder}',
                'train_cfg.max_iters=4', 'train_dataloader.batch_size=2',
                *loader_overrides(*LOADERS)]
-    return config, options, {}, 'iter_4.pth'
+    return config, options, 'iter_4.pth'
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('library', LIBRARIES)
 def test_the_train_script_of_each_library_trains_a_shortened_config(
         library, tmp_path, demo_saim_checkpoint):
-    config, options, env, checkpoint = shortened_run(library, tmp_path, demo_saim_checkpoint)
+    config, options, checkpoint = shortened_run(library, tmp_path, demo_saim_checkpoint)
     work = tmp_path / 'work'
     proc = run_python([openmmlab_tool(library, 'train.py'), config, '--work-dir', work,
-                       '--cfg-options', *options], env=env)
+                       '--cfg-options', *options])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert (work / checkpoint).is_file()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('library', LIBRARIES)
-def test_runner_from_cfg_trains_a_shortened_config(library, tmp_path, demo_saim_checkpoint,
-                                                    monkeypatch):
-    config, options, env, checkpoint = shortened_run(library, tmp_path, demo_saim_checkpoint)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+def test_runner_from_cfg_trains_a_shortened_config(library, tmp_path, demo_saim_checkpoint):
+    config, options, checkpoint = shortened_run(library, tmp_path, demo_saim_checkpoint)
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     cfg = Config.fromfile(config)
@@ -75,7 +72,8 @@ def test_browse_dataset_draws_the_images_of_a_folder_config(tmp_path):
     proc = run_python([
         openmmlab_tool('mmpretrain', 'visualization/browse_dataset.py'), FOLDER_CONFIG,
         '--mode', 'original', '--show-number', '2', '--not-show', '--output-dir',
-        tmp_path / 'out'
-    ], env=dict(SAIM_DATA=str(tmp_path / 'images')))
+        tmp_path / 'out', '--cfg-options',
+        *data_options(tmp_path / 'images', ['train_dataloader'])
+    ])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['0.jpg', '1.jpg']

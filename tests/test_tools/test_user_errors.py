@@ -17,8 +17,8 @@ from tests.helpers.crafted_checkpoints import PAYLOADS, write_payload
 from tests.helpers.http_files import serve_folder
 from tests.helpers.malformed_checkpoints import write_malformed
 from tests.helpers.models import build_tiny_saim
-from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, run_tool_in_process,
-                                     tool_error, write_images)
+from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, data_options,
+                                     run_tool_in_process, tool_error, write_images)
 
 DEMO = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8_1xb32-coslr-12e_demo-64px.py')
 PIXEL = osp.join(ROOT, 'configs/saim/saim_vit-tiny-p8-pixel-target_1xb32-coslr-12e_demo-64px.py')
@@ -52,7 +52,7 @@ def _train(*args):
 
 
 def _options(*options):
-    return ('--cfg-options', *options, *SMALL_LOADER)
+    return ('--cfg-options', *options, *SMALL_LOADER, *data_options('{images}'))
 
 
 # (tool and arguments, with {tmp} for the files above; what the one line must say)
@@ -157,17 +157,29 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize('command, message', BAD_INPUTS,
                          ids=[f'{i}-{c[0]}' for i, (c, _) in enumerate(BAD_INPUTS)])
-def test_bad_input_gives_one_clear_line(files, monkeypatch, command, message):
-    monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
-    tool, *args = (part.format(tmp=files) for part in command)
+def test_bad_input_gives_one_clear_line(files, command, message):
+    tool, *args = (part.format(tmp=files, images=files / 'images') for part in command)
     line = tool_error(tool if '/' in tool else tool, *args)
     assert message in line, line
 
 
-def test_unset_data_variable_gives_one_clear_line(monkeypatch, tmp_path):
-    monkeypatch.delenv('SAIM_DATA', raising=False)
-    line = tool_error('train.py', FOLDER_CONFIG, '--work-dir', str(tmp_path))
-    assert '`SAIM_DATA` cannot be found in `os.environ`' in line
+@pytest.mark.parametrize('tool, loader', [('train.py', 'train_dataloader'),
+                                          ('test.py', 'test_dataloader')])
+def test_a_folder_without_images_gives_one_clear_line(files, tmp_path, tool, loader):
+    """A folder that does not exist, or holds no image (in it or its subfolders), is named
+    with the option that gives another, before anything runs."""
+    (tmp_path / 'empty' / 'sub').mkdir(parents=True)
+    (tmp_path / 'empty' / 'sub' / 'notes.txt').write_text('no image here')
+    run = [FOLDER_CONFIG, *([files / 'saim.pth'] if tool == 'test.py' else []),
+           '--work-dir', tmp_path / 'work', '--cfg-options']
+    fix = f'; give a folder of images with --cfg-options {loader}.dataset.data_root=DIR'
+    missing = tool_error(tool, *run, f'{loader}.dataset.data_root={tmp_path}/missing')
+    assert missing == (f"{tool}: error: {loader}.dataset: there is no folder "
+                       f"'{tmp_path}/missing'{fix}")
+    empty = tool_error(tool, *run, f'{loader}.dataset.data_root={tmp_path}/empty')
+    assert empty.startswith(f'{tool}: error: {loader}.dataset: {tmp_path}/empty holds no '
+                            'images (.jpg, .jpeg, .png') and empty.endswith(fix), empty
+    assert not (tmp_path / 'work').exists()
 
 
 # Every entry point that reads a checkpoint a user names: tool arguments with {ckpt}.
@@ -198,13 +210,13 @@ ENTRY_POINTS = {
 @pytest.mark.parametrize('payload', sorted(PAYLOADS))
 @pytest.mark.parametrize('entry', sorted(ENTRY_POINTS))
 def test_crafted_checkpoint_through_every_tool(files, monkeypatch, payload, entry):
-    monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
     name = f'{entry}-{payload}'.replace(' ', '_').replace('/', '_')
     ckpt_dir = files / f'{name}-dir'
     ckpt_dir.mkdir()
     marker = files / f'{name}.pwned'
     ckpt = write_payload(payload, ckpt_dir / 'epoch_1.pth', marker)
-    tool, *args = (part.format(tmp=files, name=name, ckpt=ckpt, ckptdir=ckpt_dir)
+    tool, *args = (part.format(tmp=files, images=files / 'images', name=name, ckpt=ckpt,
+                               ckptdir=ckpt_dir)
                    for part in ENTRY_POINTS[entry])
     line = tool_error(tool, *args)
     if payload != 'config text':  # that one is plain data, refused for what it lacks
@@ -218,12 +230,12 @@ def test_crafted_checkpoint_through_every_tool(files, monkeypatch, payload, entr
 def test_malformed_checkpoint_through_every_tool(files, monkeypatch, broken, entry):
     """Every entry point reads through the one reader: each kind of failure it reports
     (the layout, a limit, the unpickler) ends every tool with one line."""
-    monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
     name = f'{entry}-{broken}'.replace(' ', '_').replace('/', '_')
     ckpt_dir = files / f'{name}-dir'
     ckpt_dir.mkdir()
     ckpt = write_malformed(broken, ckpt_dir / 'epoch_1.pth')
-    tool, *args = (part.format(tmp=files, name=name, ckpt=ckpt, ckptdir=ckpt_dir)
+    tool, *args = (part.format(tmp=files, images=files / 'images', name=name, ckpt=ckpt,
+                               ckptdir=ckpt_dir)
                    for part in ENTRY_POINTS[entry])
     assert ckpt in tool_error(tool, *args)
 
@@ -231,13 +243,13 @@ def test_malformed_checkpoint_through_every_tool(files, monkeypatch, broken, ent
 @pytest.mark.slow
 @pytest.mark.parametrize('entry', ['train load_from', 'test.py', 'export_encoder.py'])
 def test_crafted_checkpoint_from_a_url_through_the_tools(files, monkeypatch, tmp_path, entry):
-    monkeypatch.setenv('SAIM_DATA', str(files / 'images'))
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
     marker = tmp_path / 'pwned'
     write_payload('pickled call', tmp_path / 'evil.pth', marker)
     with serve_folder(tmp_path) as base:
         url = f'{base}/evil.pth'
-        tool, *args = (part.format(tmp=tmp_path, name='url', ckpt=url, ckptdir=tmp_path)
+        tool, *args = (part.format(tmp=tmp_path, images=files / 'images', name='url',
+                                   ckpt=url, ckptdir=tmp_path)
                        for part in ENTRY_POINTS[entry])
         assert f'Refusing to load {url}' in tool_error(tool, *args)
     assert not marker.exists()

@@ -14,13 +14,13 @@ SWITCH = "visualizer = dict(vis_backends=[dict(type='LocalVisBackend'), " \
          "dict(type='TensorboardVisBackend')])"
 
 
-def test_tensorboard_backend_receives_losses_and_pictures(tmp_path, monkeypatch):
+def test_tensorboard_backend_receives_losses_and_pictures(tmp_path):
     write_images(tmp_path / 'images', count=4)
-    monkeypatch.setenv('SAIM_DATA', str(tmp_path / 'images'))
     config = tmp_path / 'tensorboard.py'
     config.write_text(f'_base_ = [{FOLDER_CONFIG!r}]\n{SWITCH}\n')
     cfg = Config.fromfile(str(config))
     cfg.work_dir = str(tmp_path / 'work')
+    cfg.train_dataloader.dataset.data_root = str(tmp_path / 'images')
     cfg.train_cfg.max_epochs = 2
     cfg.default_hooks.logger.interval = 1
     cfg.train_dataloader.update(batch_size=2, num_workers=0, persistent_workers=False)

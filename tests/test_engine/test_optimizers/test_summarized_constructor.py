@@ -38,8 +38,7 @@ def logged(monkeypatch):
     logger.removeHandler(debug)
 
 
-def test_same_groups_as_mmengine_and_one_summary_line(logged, monkeypatch):
-    monkeypatch.setenv('SAIM_DATA', '/unused')
+def test_same_groups_as_mmengine_and_one_summary_line(logged):
     optim_wrapper = Config.fromfile(FOLDER_CONFIG).optim_wrapper.to_dict()
     assert optim_wrapper.pop('constructor') == 'SummarizedOptimWrapperConstructor'
     paramwise_cfg = optim_wrapper.pop('paramwise_cfg')
@@ -66,8 +65,7 @@ def test_same_groups_as_mmengine_and_one_summary_line(logged, monkeypatch):
         "(each parameter's settings: log_level='DEBUG')"]
 
 
-def test_init_model_without_checkpoint_logs_no_line_per_parameter(logged, monkeypatch):
-    monkeypatch.setenv('SAIM_DATA', '/unused')
+def test_init_model_without_checkpoint_logs_no_line_per_parameter(logged):
     info, _ = logged
     init_model(FOLDER_CONFIG)
     assert not any(' - torch.Size(' in m for m in info), info[:3]
