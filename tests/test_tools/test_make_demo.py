@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
-import torch
 from mmengine.config import Config
 from mmpretrain.datasets import CustomDataset
 from PIL import Image
 
+from mmsaim.fileio import read_checkpoint
 from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, write_images
 
 BUNDLED = osp.join(ROOT, 'demo_data/camvid')
@@ -65,7 +65,7 @@ def test_make_demo_on_a_folder_of_as_many_images_as_a_batch(tmp_path):
     assert lrs and max(lrs) > 1e-3  # the peak, 1.5e-3, is reached
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert again.returncode == 0
-    assert torch.load(work / 'epoch_12.pth', weights_only=False)['meta']['epoch'] == 12
+    assert read_checkpoint(str(work / 'epoch_12.pth'))['meta']['epoch'] == 12
 
 
 def test_the_demo_dataset_holds_every_bundled_frame():
