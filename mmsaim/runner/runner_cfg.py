@@ -73,8 +73,8 @@ def _fits(old: Any, new: Any) -> bool:
         return isinstance(new, int)
     if isinstance(old, float):
         return isinstance(new, (int, float))
-    if isinstance(old, dict):
-        return isinstance(new, dict)
+    if isinstance(old, dict):  # None turns a section off (``model.backbone.init_cfg=None``)
+        return new is None or isinstance(new, dict)
     return True
 
 
@@ -101,7 +101,7 @@ def check_cfg_options(cfg: Config, options: dict, config_file: str) -> None:
             raise ConfigError(
                 f'--cfg-options {key}={value}: `{name}` is a variable of {config_file} that '
                 f'was used when the file was read, so changing it changes nothing{hint}. '
-                'Override those settings instead (see "Change settings" in the README).')
+                'Override those settings instead (see "Change settings" in docs/pretraining.md).')
         old = _lookup(cfg, key)
         if old is not MISSING and not _fits(old, value):
             raise ConfigError(f'--cfg-options {key}={value}: the config has {old!r} there, so '
@@ -262,7 +262,9 @@ def use_mixed_precision(cfg: Config, amp: bool) -> None:
         cfg.optim_wrapper.pop(key, None)
     cfg.optim_wrapper.type = 'CPUAutocastOptimWrapper'
     print_log('Mixed precision without a GPU: bfloat16 autocast on the CPU '
-              '(CPUAutocastOptimWrapper)', logger='current')
+              '(CPUAutocastOptimWrapper); without AMX units it can be slower than fp32 '
+              '(tools/analysis/benchmark.py measures both)',
+              logger='current')
 
 
 def prepare_runner_cfg(cfg: Config,

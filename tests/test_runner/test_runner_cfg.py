@@ -42,6 +42,19 @@ def test_a_user_config_that_needs_an_unset_environment_variable(tmp_path, monkey
     assert '\n' not in message
 
 
+def test_an_option_of_the_wrong_kind_is_refused_and_none_turns_a_section_off():
+    """``model.backbone.init_cfg=None`` (a transfer config from random weights) is taken;
+    a plain value where the config has a section is refused, naming the kind to give."""
+    from mmengine.config import Config
+
+    from mmsaim.runner import ConfigError, check_cfg_options
+    cfg = Config(dict(model=dict(backbone=dict(init_cfg=dict(type='Pretrained',
+                                                             checkpoint='x.pth')))))
+    check_cfg_options(cfg, {'model.backbone.init_cfg': None}, 'mine.py')
+    with pytest.raises(ConfigError, match=r'init_cfg=x\.pth: the config has .* give a section'):
+        check_cfg_options(cfg, {'model.backbone.init_cfg': 'x.pth'}, 'mine.py')
+
+
 @pytest.mark.slow
 def test_setting_a_config_variable_is_refused_with_the_fix(tmp_path):
     proc = run_train(tmp_path / 'work', tmp_path, 'img_size=128', check=False)
