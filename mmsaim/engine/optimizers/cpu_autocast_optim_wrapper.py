@@ -9,8 +9,10 @@ from mmengine.runner.amp import autocast
 
 
 def cpu_supports_bf16() -> bool:
-    """Whether this CPU computes bfloat16 matrix products natively (AVX-512 BF16 or AMX),
-    where autocast to bfloat16 is faster than fp32."""
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX). Whether autocast
+    to bfloat16 is then faster than fp32 depends on the CPU: with AVX-512 BF16 and no AMX
+    tile units a training step can be slower (``tools/analysis/benchmark.py`` measures both
+    on the machine at hand)."""
     return torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
