@@ -12,11 +12,15 @@ from .orders import OrderSpec, batch_permutation
 def in_patch_order(model) -> Iterator[None]:
     """Run the streams of a SAIM ``model`` with the paper's masks in patch order (the
     reference computation, the same features) while the block runs."""
-    saved, model.backbone.explicit_masks = model.backbone.explicit_masks, True
+    streams = [model.backbone, model.neck] if model.with_neck else [model.backbone]
+    saved = [stream.explicit_masks for stream in streams]
+    for stream in streams:
+        stream.explicit_masks = True
     try:
         yield
     finally:
-        model.backbone.explicit_masks = saved
+        for stream, explicit in zip(streams, saved):
+            stream.explicit_masks = explicit
 
 
 @torch.no_grad()

@@ -9,18 +9,6 @@ from ..utils import SAIMStream, content_mask, gather_tokens, vit_blocks
 from ..utils.pretrained_encoder import load_pretrained_encoder, split_pretrained
 
 
-def sincos_position_embedding(grid: Tuple[int, int], embed_dims: int,
-                              cls_token: bool = False) -> torch.Tensor:
-    """Fixed 2-D sin-cos embeddings of an (h, w) patch grid, patches in raster order:
-    (1, h * w, C), with a zero ``cls`` slot first when ``cls_token``.
-
-    mmpretrain's ``build_2d_sincos_position_embedding`` numbers the patches of a (w, h)
-    meshgrid: given the grid as (w, h) it numbers them row by row (on a square grid the two
-    agree).
-    """
-    return build_2d_sincos_position_embedding(tuple(grid)[::-1], embed_dims, cls_token=cls_token)
-
-
 @MODELS.register_module()
 class SAIMViT(SAIMStream, VisionTransformer):
     """SAIM encoder (content stream): a plain ViT with fixed 2-D sin-cos position embeddings.
@@ -40,8 +28,8 @@ class SAIMViT(SAIMStream, VisionTransformer):
     to ``cls`` and the patches predicted no later than itself, and the output of every block
     is returned for the query stream. The sequence is ``[cls, s_z1, ..., s_zN]`` in the
     prediction order ``z`` with causal attention; with ``explicit_masks`` (the reference
-    computation, the same features, which ``SAIM(explicit_masks=True)`` sets and the query
-    stream follows) it stays in patch order under :func:`content_mask`.
+    computation, the same features, which ``SAIM(explicit_masks=True)`` sets on both
+    streams) it stays in patch order under :func:`content_mask`.
 
     The position embeddings are fixed sin-cos and the final norm ``ln1`` is not part of the
     pretraining graph (the query stream reads raw block outputs): :class:`SAIM` freezes both,
@@ -64,7 +52,6 @@ class SAIMViT(SAIMStream, VisionTransformer):
         **dict.fromkeys(['t', 'tiny'], VisionTransformer.arch_zoo['deit-tiny']),
         **dict.fromkeys(['s', 'small'], VisionTransformer.arch_zoo['deit-small']),
     }
-    explicit_masks = False
 
     def __init__(self,
                  arch: Union[str, dict] = 'b',
@@ -102,10 +89,10 @@ class SAIMViT(SAIMStream, VisionTransformer):
         if self.init_cfg:
             pretrained, self.init_cfg = split_pretrained(self.init_cfg)
         super().init_weights()
-        self.pos_embed.data.copy_(
-            sincos_position_embedding(self.patch_resolution, self.embed_dims, cls_token=True))
-        w = self.patch_embed.projection.weight.data
-        torch.nn.init.xavier_uniform_(w.view(w.shape[0], -1))
+        # mmpretrain's sin-cos takes the grid as (w, h); the cls slot is zeros.
+        self.pos_embed.data.copy_(build_2d_sincos_position_embedding(
+            self.patch_resolution[::-1], self.embed_dims, cls_token=True))
+        torch.nn.init.xavier_uniform_(self.patch_embed.projection.weight.data.flatten(1))
         torch.nn.init.normal_(self.cls_token, std=.02)
         if pretrained is not None:
             pooling_norm = ('ln2.', ) if self.out_type == 'avg_featmap' else ()
@@ -115,15 +102,17 @@ class SAIMViT(SAIMStream, VisionTransformer):
 
     def patch_pos_embed(self, grid: Tuple[int, int],
                         embed_dims: Optional[int] = None) -> torch.Tensor:
-        """Fixed sin-cos embeddings of a patch grid (1, h * w, C), without the cls slot.
+        """Fixed 2-D sin-cos embeddings of an (h, w) patch grid, (1, h * w, C), patches in
+        raster order, without the cls slot.
 
         ``C`` is ``embed_dims``, by default the encoder's width D (then, at the pretraining
         grid, the encoder's own ``pos_embed``); a narrower query stream asks for its width.
+        mmpretrain's ``build_2d_sincos_position_embedding`` takes the grid as (w, h).
         """
         embed_dims = embed_dims or self.embed_dims
         if embed_dims == self.embed_dims and tuple(grid) == tuple(self.patch_resolution):
             return self.pos_embed[:, self.num_extra_tokens:]
-        return sincos_position_embedding(grid, embed_dims).to(self.pos_embed)
+        return build_2d_sincos_position_embedding(tuple(grid)[::-1], embed_dims).to(self.pos_embed)
 
     def forward(self, x: torch.Tensor,
                 permutation: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:

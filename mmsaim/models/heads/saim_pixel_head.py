@@ -1,4 +1,4 @@
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -40,7 +40,7 @@ class SAIMPixelHead(BaseModule):
         norm_cfg (dict): Defaults to LN with eps 1e-6.
         loss (dict): Defaults to mmpretrain's ``PixelReconstructionLoss`` with the L2
             criterion, whose per-value ``penalty`` the head averages over each patch
-            (:meth:`patch_losses`), as that loss does when given no mask.
+            (:meth:`forward`), as that loss does when given no mask.
         init_cfg (dict): Defaults to xavier-uniform weights and zero biases of the MLP.
 
     Shapes: features (B, N, D) in patch order -> predictions (B, N, p^2 * C); images
@@ -78,10 +78,6 @@ class SAIMPixelHead(BaseModule):
             raise ValueError(f'SAIMPixelHead: loss {loss.get("type")!r} gives no per-value '
                              "`penalty`; use mmpretrain's PixelReconstructionLoss (L2 or L1)")
 
-    def predict(self, feats: torch.Tensor) -> torch.Tensor:
-        """(B, N, D) features -> (B, N, p^2 * C) pixel predictions."""
-        return self.predictor(self.norm(feats))
-
     def smooth(self, images: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) -> the blurred images, the same size (zero padding)."""
         return F.conv2d(images, self.blur_kernel.to(images.dtype),
@@ -94,8 +90,15 @@ class SAIMPixelHead(BaseModule):
             target = patchify(self.smooth(images.float()), self.patch_size)
             return normalize_patches(target) if self.norm_pix else target
 
-    def patch_losses(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The loss of every patch, (B, N): the loss module's per-value ``penalty`` (squared
-        error) between ``prediction`` and ``target``, averaged over the patch's values;
-        their mean is the training loss."""
-        return self.loss_module.penalty(prediction.float(), target.float()).mean(-1)
+    def forward(self, feats: torch.Tensor, images: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Predict the patches of ``images`` (B, C, H, W) from ``feats`` (B, N, D).
+
+        Returns:
+            dict: ``prediction`` and ``target`` (B, N, p^2 * C) and ``patch_losses`` (B, N):
+            the loss module's per-value ``penalty`` (squared error) averaged over each
+            patch's values; their mean is the training loss.
+        """
+        prediction = self.predictor(self.norm(feats))
+        target = self.construct_target(images)
+        patch_losses = self.loss_module.penalty(prediction.float(), target).mean(-1)
+        return dict(prediction=prediction, target=target, patch_losses=patch_losses)

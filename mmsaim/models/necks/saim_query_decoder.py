@@ -1,4 +1,4 @@
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -13,17 +13,17 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
     """SAIM query stream: position queries that read the content stream, block by block.
 
     Built from the encoder it reads (``SAIM`` passes it): its depth M, width D and heads.
-    The input is the encoder's position embedding alone (``g0 = E``: no image content, no
-    mask token). Decoder block k (1-based) reads the OUTPUT of encoder block
-    ``m = k * M / M_d``::
+    The input is the position embedding alone (``g0 = E``, the encoder's fixed sin-cos
+    embedding at the query width: no image content, no mask token), which ``SAIM`` gives.
+    Decoder block k (1-based) reads the OUTPUT of encoder block ``m = k * M / M_d``::
 
         g = g + CrossAttn(q=LN1(g), kv=LN1(h^m))    # query i sees cls and earlier patches
         g = g + MLP(LN2(g))
 
     There is no self-attention among queries. The queries ``[e_z1, ..., e_zN]``, in the
     prediction order z, attend to ``[cls, h_z1, ..., h_z(N-1)]`` causally, index to index;
-    when the encoder computes with ``explicit_masks``, in patch order under
-    :func:`query_mask`, as it lays its states out. The blocks are
+    with ``explicit_masks`` (which ``SAIM`` sets on both streams), in patch order under
+    :func:`query_mask`, as the encoder then lays its states out. The blocks are
     :class:`SAIMBlock` s, so ``share_encoder_blocks=True`` runs the query stream with the
     weights of the encoder block it reads (the two-stream, XLNet-style ablation) and owns
     no parameters.
@@ -47,8 +47,9 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         init_cfg (dict): Defaults to xavier-uniform weights and zero biases of every linear
             layer (then each block's FFN is initialized as mmpretrain's ViT layers are).
 
-    Shapes: the encoder's hidden states (B, 1 + N, D) each and the permutation (B, N) ->
-    (B, N, D_q), the features that predict each patch, in patch order.
+    Shapes: the encoder's hidden states (B, 1 + N, D) each, the permutation (B, N) and the
+    queries (1, N, D_q) -> (B, N, D_q), the features that predict each patch, in patch
+    order.
     """
 
     def __init__(self,
@@ -80,45 +81,35 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
             raise ValueError(f'attach_to={list(attach_to)} must name {depth} encoder blocks '
                              f'in [0, {encoder_depth})')
         self.attach_to = list(attach_to)
-        self._encoder = (encoder, )  # read, not owned: its position embeddings and blocks
         # Only a narrower stream has projections: the default keeps its parameter names.
         self.context_projs = None if embed_dims == encoder_dims else nn.ModuleList(
             nn.Linear(encoder_dims, embed_dims) for _ in range(depth))
         self.layers = None if share_encoder_blocks else ModuleList(
             SAIMBlock(embed_dims, num_heads, int(mlp_ratio * embed_dims), norm_cfg=norm_cfg)
             for _ in range(depth))
-
-    @property
-    def encoder(self) -> nn.Module:
-        return self._encoder[0]
-
-    @property
-    def blocks(self) -> List[SAIMBlock]:
-        """The blocks the stream runs: its own, or those of the encoder it reads."""
-        if self.layers is not None:
-            return list(self.layers)
-        return [self.encoder.layers[m] for m in self.attach_to]
+        # The blocks it runs (a plain list): its own, or the encoder's, which it does not own.
+        shared = [encoder.layers[m] for m in self.attach_to]
+        self.blocks: List[SAIMBlock] = shared if share_encoder_blocks else list(self.layers)
 
     @property
     def share_encoder_blocks(self) -> bool:
         return self.layers is None
 
     def forward(self, hidden_states: Sequence[torch.Tensor], permutation: torch.Tensor,
-                grid: Tuple[int, int]) -> torch.Tensor:
+                queries: torch.Tensor) -> torch.Tensor:
         """Run the query stream.
 
         Args:
             hidden_states (Sequence[Tensor]): every encoder block's output, (B, 1 + N, D),
                 as the encoder laid it out for ``permutation``.
             permutation (Tensor): (B, N) the prediction order.
-            grid (tuple): the (h, w) patch grid, N = h * w.
+            queries (Tensor): (1, N, D_q) the position embedding of every patch, in patch
+                order.
 
         Returns:
             Tensor: (B, N, D_q), the features that predict each patch, in patch order.
         """
-        queries = self.encoder.patch_pos_embed(grid, self.embed_dims)
-        explicit = self.encoder.explicit_masks
-        if explicit:
+        if self.explicit_masks:
             attention = dict(attn_mask=query_mask(permutation)[:, None])
             g = queries.expand(permutation.shape[0], -1, -1)
         else:
@@ -126,8 +117,8 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
             g = gather_tokens(queries, permutation)
         g = self.to_residual_dtype(g)
         for k, (block, m) in enumerate(zip(self.blocks, self.attach_to)):
-            context = hidden_states[m] if explicit else hidden_states[m][:, :-1]
+            context = hidden_states[m] if self.explicit_masks else hidden_states[m][:, :-1]
             if self.context_projs is not None:
                 context = self.context_projs[k](context)
             g = block(g, context, **attention)
-        return g if explicit else gather_tokens(g, permutation_ranks(permutation))
+        return g if self.explicit_masks else gather_tokens(g, permutation_ranks(permutation))

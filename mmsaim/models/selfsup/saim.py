@@ -17,9 +17,10 @@ class SAIM(BaseSelfSupervisor):
 
         z       = draw_permutation(order, B, grid)               # (B, N), drawn every step
         h^1..M  = backbone(images, z)                            # content stream
-        g       = neck(h, z, grid)                               # query stream, (B, N, D_q)
+        E       = backbone.patch_pos_embed(grid, D_q)            # sin-cos queries (1, N, D_q)
+        g       = neck(h, z, E)                                  # query stream, (B, N, D_q)
                   or, without a neck, the content state one step earlier (ViT-iGPT)
-        loss    = mean of head.patch_losses(head.predict(g), head.construct_target(images))
+        loss    = mean of head(g, images)['patch_losses']        # (B, N) before the mean
 
     :meth:`predict_in_order` is that computation for a given permutation: the loss, the
     prediction and the target of any images under any order (the apis, the pictures and
@@ -82,8 +83,8 @@ class SAIM(BaseSelfSupervisor):
         super().__init__(backbone=backbone, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
-        backbone.explicit_masks = explicit_masks
         for stream in (backbone, neck) if neck is not None else (backbone, ):
+            stream.explicit_masks = explicit_masks
             stream.residual_in_autocast_dtype = residual_in_autocast_dtype
             if checkpoint_every:
                 stream.set_grad_checkpointing(checkpoint_every)
@@ -91,10 +92,9 @@ class SAIM(BaseSelfSupervisor):
                 stream.compile_blocks(**(dict(dynamic=False) if compile_blocks is True
                                          else compile_blocks))
         # Fixed sin-cos positions; the norms after the last block are outside the graph.
-        self.backbone.pos_embed.requires_grad_(False)
-        for norm in ('ln1', 'ln2'):
-            if hasattr(self.backbone, norm):
-                getattr(self.backbone, norm).requires_grad_(False)
+        for name, param in self.backbone.named_parameters():
+            if name == 'pos_embed' or name.startswith(('ln1.', 'ln2.')):
+                param.requires_grad_(False)
 
     def predict_in_order(self, images: torch.Tensor,
                          permutation: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -107,14 +107,12 @@ class SAIM(BaseSelfSupervisor):
         """
         hidden_states = self.backbone(images, permutation)
         if self.with_neck:
-            features = self.neck(hidden_states, permutation,
-                                 patch_grid(images.shape, self.backbone.patch_size))
+            grid = patch_grid(images.shape, self.backbone.patch_size)
+            queries = self.backbone.patch_pos_embed(grid, self.neck.embed_dims)
+            features = self.neck(hidden_states, permutation, queries)
         else:
             features = self.predecessor_states(hidden_states[-1], permutation)
-        prediction = self.head.predict(features)
-        target = self.head.construct_target(images)
-        return dict(prediction=prediction, target=target,
-                    patch_losses=self.head.patch_losses(prediction, target))
+        return self.head(features, images)
 
     def predecessor_states(self, states: torch.Tensor,
                            permutation: torch.Tensor) -> torch.Tensor:

@@ -61,9 +61,10 @@ def test_loss_is_mse_over_all_patches_against_smoothed_target():
     target = F.unfold(blurred, 4, stride=4).view(2, 3, 4, 4, 16).permute(0, 4, 2, 3, 1)
     target = target.reshape(2, 16, 48)
     target = (target - target.mean(-1, keepdim=True)) / (target.var(-1, keepdim=True) + 1e-6)**.5
-    expected = ((head.predict(feats) - target)**2).mean(-1)
-    losses = head.patch_losses(head.predict(feats), head.construct_target(images))
-    torch.testing.assert_close(losses, expected, rtol=1e-5, atol=1e-6)
+    out = head(feats, images)
+    torch.testing.assert_close(out['target'], target, rtol=1e-5, atol=1e-5)
+    expected = ((head.predictor(head.norm(feats)) - target)**2).mean(-1)
+    torch.testing.assert_close(out['patch_losses'], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_no_blur_and_no_norm_pix():
@@ -83,9 +84,9 @@ def test_patch_losses_follow_the_loss_modules_penalty():
     torch.manual_seed(0)
     head = SAIMPixelHead(embed_dims=16, patch_size=4,
                          loss=dict(type='PixelReconstructionLoss', criterion='L1'))
-    prediction, target = torch.randn(2, 16, 48), torch.randn(2, 16, 48)
-    torch.testing.assert_close(head.patch_losses(prediction, target),
-                               (prediction - target).abs().mean(-1))
+    out = head(torch.randn(2, 16, 16), torch.randn(2, 3, 16, 16))
+    torch.testing.assert_close(out['patch_losses'],
+                               (out['prediction'] - out['target']).abs().mean(-1))
 
 
 def test_loss_must_give_a_per_value_penalty():
