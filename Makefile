@@ -24,4 +24,4 @@ demo: install
 	@echo "checkpoints: $(WORK_DIR)/epoch_*.pth  picture: $(WORK_DIR)/reconstruction.png"
 
 test: install
-	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 $(PY) -m pytest tests -n 2 --dist loadfile --no-loadscope-reorder

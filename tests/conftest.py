@@ -40,3 +40,11 @@ def demo_saim_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp('saim') / 'saim_demo.pth'
     torch.save({'state_dict': model.state_dict()}, path)
     return str(path)
+
+
+def pytest_collection_modifyitems(items):
+    """The files with end-to-end runs first, each file's tests in their order: with ``-n 2
+    --dist loadfile --no-loadscope-reorder`` the long files start at once and the short ones
+    fill in around them, instead of a long file starting last and running alone."""
+    end_to_end = {item.path for item in items if item.get_closest_marker('slow')}
+    items.sort(key=lambda item: item.path not in end_to_end)
