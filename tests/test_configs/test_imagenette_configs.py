@@ -254,6 +254,7 @@ def published_row(row, path) -> str:
     return publish_checkpoint(dict(state_dict=model.state_dict()), str(path))
 
 
+@pytest.mark.slow
 def test_test_tool_scores_every_block_of_a_published_encoder(tmp_path, toy):
     """The k-NN of every block reads the encoder without its final norm: the checkpoint's
     final norm is left out with the rest of what the frozen encoder does not have."""
@@ -266,6 +267,7 @@ def test_test_tool_scores_every_block_of_a_published_encoder(tmp_path, toy):
     assert sorted(metrics) == sorted(f'knn/patch_mean/block_{k}' for k in range(1, 7))
 
 
+@pytest.mark.slow
 def test_test_tool_scores_a_row_in_any_order(tmp_path, toy):
     """tools/test.py gives the raster-order loss of a published ViT-iGPT model on the val
     images: the training loss of that model on their center crops."""

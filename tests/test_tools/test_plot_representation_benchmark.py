@@ -30,6 +30,7 @@ def results_file(path, with_new_evaluations=True):
     return path
 
 
+@pytest.mark.slow
 def test_writes_both_figures(tmp_path):
     results = results_file(tmp_path / 'results.json')
     output = run_tool('analysis/plot_representation_benchmark.py', results,
@@ -70,6 +71,7 @@ def epochs_results(path, epochs, knn, finetune, seed=0):
     return path
 
 
+@pytest.mark.slow
 def test_evaluations_against_the_pretraining_epochs(tmp_path):
     later = epochs_results(tmp_path / '80.json', 80, knn=(52.7, 50.), finetune=(65.9, 66.))
     earlier = epochs_results(tmp_path / '20.json', 20, knn=(41.4, 41.6), finetune=(60.5, 63.1))
