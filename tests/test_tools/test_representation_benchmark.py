@@ -26,7 +26,8 @@ def toy(tmp_path_factory):
     """Enough train images for a pretraining batch of 128 and the linear probe's of 256."""
     data = write_toy_imagenet(tmp_path_factory.mktemp('benchmark') / 'toy', train_per_class=130,
                               val_per_class=8, size=(20, 20))
-    return ['--data-root', str(data), '--epochs', '2', '--finetune-epochs', '1']
+    return ['--data-root', str(data), '--epochs', '2', '--finetune-epochs', '1',
+            '--probe-epochs', '3']
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +129,7 @@ def test_new_evaluations_join_finished_rows(finished, toy, monkeypatch):
     assert osp.isfile(methods['saim']['pretrain']['checkpoint'])  # the same file again
     linear = methods['mae']['linear']  # the colour separates
     assert linear['cls'] == linear['patch_mean'] == methods['mae']['attentive']['patches'] == 100
-    assert osp.isfile(work / 'mae' / 'eval_linear-cls' / 'epoch_90.pth')
+    assert osp.isfile(work / 'mae' / 'eval_linear-cls' / 'epoch_3.pth')  # --probe-epochs
     assert 'any_order' not in methods['mae']
     any_order = methods['saim']['any_order']
     steps = any_order['stochastic_steps']

@@ -111,6 +111,9 @@ class Benchmark:
         finetune = EVALUATIONS['finetune'].runs['eval_finetune'].config
         self.epochs = {row.config: args.epochs for row in ROWS.values()}  # None: the preset's
         self.epochs[finetune] = args.finetune_epochs
+        for probe in ('linear', 'attentive'):
+            for run in EVALUATIONS[probe].runs.values():
+                self.epochs[run.config] = args.probe_epochs
         values = preset_values(self.load(ROWS['saim'].config), self.load(finetune),
                                preset.device)
         self.store = ResultsStore(osp.join(args.work_dir, 'results.json'),
@@ -128,7 +131,8 @@ class Benchmark:
 
     def options(self, config: str, extra: Sequence[str] = ()) -> List[str]:
         """The ``--cfg-options`` of a run of ``config``: the preset's, the data's, the seed,
-        the length (``--epochs``, ``--finetune-epochs``), then ``extra``."""
+        the length (``--epochs``, ``--finetune-epochs``, ``--probe-epochs``), then
+        ``extra``."""
         cfg = self.preset.load(config)
         options = self.preset.options(config) + data_options(
             cfg, self.args.data_root, self.data['classes']) + seed_options(cfg, self.args.seed)
@@ -246,6 +250,8 @@ def build_parser():
     parser.add_argument('--epochs', type=int, help="pretraining epochs instead of the preset's")
     parser.add_argument('--finetune-epochs', type=int,
                         help="fine-tuning epochs instead of the preset's")
+    parser.add_argument('--probe-epochs', type=int,
+                        help="linear and attentive probe epochs instead of the preset's")
     parser.add_argument('--stop-after', type=float, metavar='MINUTES',
                         help='end a training run at the first epoch boundary past this time '
                         '(or stop before the next evaluation), saving what a rerun needs')
