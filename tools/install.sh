@@ -87,8 +87,10 @@ if 'mmsaim' not in {str(f) for f in dist.files}:
 EOF
 }
 
-if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_KEY" ]] && check_stack 2>/dev/null; then
-    log "already installed (stamp $STAMP); nothing to do"
+# The stamp is written after the stack passed check_stack; `make demo` and `make test` start
+# without importing the stack once more.
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_KEY" ]]; then
+    log "already installed (stamp $STAMP; remove it to install again); nothing to do"
     exit 0
 fi
 
