@@ -12,15 +12,11 @@ from .orders import OrderSpec, batch_permutation
 def in_patch_order(model) -> Iterator[None]:
     """Run the streams of a SAIM ``model`` with the paper's masks in patch order (the
     reference computation, the same features) while the block runs."""
-    streams = [model.backbone, model.neck] if model.with_neck else [model.backbone]
-    saved = [stream.explicit_masks for stream in streams]
-    for stream in streams:
-        stream.explicit_masks = True
+    saved, model.explicit_masks = model.explicit_masks, True
     try:
         yield
     finally:
-        for stream, explicit in zip(streams, saved):
-            stream.explicit_masks = explicit
+        model.explicit_masks = saved
 
 
 @torch.no_grad()

@@ -95,8 +95,8 @@ class SAIMPixelHead(BaseModule):
 
         Returns:
             dict: ``prediction`` and ``target`` (B, N, p^2 * C) and ``patch_losses`` (B, N):
-            the loss module's per-value ``penalty`` (squared error) averaged over each
-            patch's values; their mean is the training loss.
+            the loss module's per-value ``penalty`` (the squared error for L2) averaged over
+            each patch's values; their mean is the training loss.
         """
         prediction = self.predictor(self.norm(feats))
         target = self.construct_target(images)

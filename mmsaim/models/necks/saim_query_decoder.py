@@ -87,9 +87,13 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         self.layers = None if share_encoder_blocks else ModuleList(
             SAIMBlock(embed_dims, num_heads, int(mlp_ratio * embed_dims), norm_cfg=norm_cfg)
             for _ in range(depth))
-        # The blocks it runs (a plain list): its own, or the encoder's, which it does not own.
-        shared = [encoder.layers[m] for m in self.attach_to]
-        self.blocks: List[SAIMBlock] = shared if share_encoder_blocks else list(self.layers)
+        # Read, not owned (a plain list: not parameters of this stream too).
+        self._encoder_blocks = [encoder.layers[m] for m in self.attach_to]
+
+    @property
+    def blocks(self) -> List[SAIMBlock]:
+        """The blocks the stream runs: its own, or the encoder blocks it reads."""
+        return self._encoder_blocks if self.layers is None else list(self.layers)
 
     @property
     def share_encoder_blocks(self) -> bool:

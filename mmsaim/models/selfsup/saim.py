@@ -1,6 +1,7 @@
 from typing import Dict, List, Optional, Union
 
 import torch
+import torch.nn as nn
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -83,8 +84,8 @@ class SAIM(BaseSelfSupervisor):
         super().__init__(backbone=backbone, neck=neck, head=head,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
-        for stream in (backbone, neck) if neck is not None else (backbone, ):
-            stream.explicit_masks = explicit_masks
+        self.explicit_masks = explicit_masks
+        for stream in self.streams:
             stream.residual_in_autocast_dtype = residual_in_autocast_dtype
             if checkpoint_every:
                 stream.set_grad_checkpointing(checkpoint_every)
@@ -95,6 +96,21 @@ class SAIM(BaseSelfSupervisor):
         for name, param in self.backbone.named_parameters():
             if name == 'pos_embed' or name.startswith(('ln1.', 'ln2.')):
                 param.requires_grad_(False)
+
+    @property
+    def streams(self) -> List[nn.Module]:
+        """The content stream, and the query stream if there is one."""
+        return [self.backbone, self.neck] if self.with_neck else [self.backbone]
+
+    @property
+    def explicit_masks(self) -> bool:
+        """Whether both streams compute in patch order under the paper's masks."""
+        return self.backbone.explicit_masks
+
+    @explicit_masks.setter
+    def explicit_masks(self, explicit: bool) -> None:
+        for stream in self.streams:
+            stream.explicit_masks = explicit
 
     def predict_in_order(self, images: torch.Tensor,
                          permutation: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -119,7 +135,7 @@ class SAIM(BaseSelfSupervisor):
         """ViT-iGPT's features: for every patch, in patch order, the content state
         (B, 1 + N, D) of the token predicted just before it (``cls`` for the first)."""
         ranks = permutation_ranks(permutation)
-        if not self.backbone.explicit_masks:  # states in prediction order
+        if not self.explicit_masks:  # states in prediction order
             return gather_tokens(states[:, :-1], ranks)
         previous = torch.cat([torch.zeros_like(permutation[:, :1]), 1 + permutation[:, :-1]],
                              dim=1)  # of the patch of each step: cls or patch z_(t-1)

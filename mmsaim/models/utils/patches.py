@@ -31,8 +31,9 @@ def patch_grid(img_shape: Sequence[int], patch_size: int) -> Tuple[int, int]:
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """(B, C, H, W) -> (B, N, p * p * C), patches in raster order, pixels as (p, p, C)."""
     B, C, H, W = images.shape
-    x = images.reshape(B, C, H // patch_size, patch_size, W // patch_size, patch_size)
-    return x.permute(0, 2, 4, 3, 5, 1).flatten(1, 2).flatten(2)  # (B, h, w, p, p, C) first
+    p = patch_size
+    x = images.reshape(B, C, H // p, p, W // p, p)
+    return x.permute(0, 2, 4, 3, 5, 1).reshape(B, (H // p) * (W // p), p * p * C)
 
 
 def unpatchify(patches: torch.Tensor, patch_size: int,

@@ -158,12 +158,13 @@ class SAIMStream:
     both of its streams alike.
 
     - ``explicit_masks``: compute in patch order under the paper's masks instead of causally
-      in the prediction order (the reference computation, the same features).
+      in the prediction order (the reference computation, the same features); set it on
+      both streams together (``SAIM.explicit_masks``), as each reads the other's layout.
     - ``residual_in_autocast_dtype``: under autocast, hold the residual stream in the
       autocast dtype (fp16 / bf16) instead of fp32 (LayerNorm still computes in fp32).
     - :meth:`set_grad_checkpointing` and :meth:`compile_blocks`. A query stream that runs the
       encoder's blocks (``share_encoder_blocks``) has no blocks of its own: the encoder's
-      settings apply to both of their passes.
+      checkpointing and compilation apply to both of their passes.
     """
     explicit_masks = False
     residual_in_autocast_dtype = False

@@ -33,9 +33,9 @@ def test_narrow_stream_shapes_and_parameters():
     assert [tuple(p.weight.shape) for p in model.neck.context_projs] == [(16, 32)] * 2
     assert model.neck.layers[0].attn.qkv.weight.shape == (48, 16)
     images = torch.randn(2, 3, 32, 32)
-    hidden = model.backbone(images, model.draw_order(images))
+    order = model.draw_order(images)
     queries = model.backbone.patch_pos_embed((4, 4), 16)
-    assert model.neck(hidden, model.draw_order(images), queries).shape == (2, 16, 16)
+    assert model.neck(model.backbone(images, order), order, queries).shape == (2, 16, 16)
 
 
 def test_queries_are_the_position_embeddings_of_the_streams_width():

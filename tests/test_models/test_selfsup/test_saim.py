@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 
@@ -118,6 +120,16 @@ def test_shared_decoder_owns_no_weights():
     model = build_tiny_saim(**VARIANTS['shared decoder'])
     assert not any(k.startswith('neck.') for k in model.state_dict())
     assert model.neck.blocks == [model.backbone.layers[m] for m in (0, 1, 2, 3)]
+    copied = copy.deepcopy(model)  # as mmengine's EMA and model wrappers copy it
+    assert all(a is b for a, b in zip(copied.neck.blocks, copied.backbone.layers))
+
+
+def test_explicit_masks_is_one_setting_of_both_streams():
+    model = build_tiny_saim(explicit_masks=True)
+    assert model.backbone.explicit_masks and model.neck.explicit_masks
+    model.explicit_masks = False
+    assert not (model.explicit_masks or model.backbone.explicit_masks
+                or model.neck.explicit_masks)
 
 
 def test_unknown_order_in_config():

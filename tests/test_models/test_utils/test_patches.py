@@ -96,7 +96,7 @@ def test_predecessor_states_of_both_layouts():
     permuted = torch.cat([hidden[:, :1], gather_tokens(hidden[:, 1:], order)], dim=1)
     model = build_tiny_saim(neck=None)
     assert torch.equal(model.predecessor_states(permuted, order), expected)
-    model.backbone.explicit_masks = True
+    model.explicit_masks = True
     assert torch.equal(model.predecessor_states(hidden, order), expected)
 
 
