@@ -4,24 +4,23 @@ import math
 import pytest
 import torch
 
-from tests.helpers.tool_runs import FOLDER_CONFIG, ROOT, run_python, run_train, write_images
+from tests.helpers.tool_runs import (FOLDER_CONFIG, ROOT, SMALL_LOADER, data_options,
+                                     run_train, tool_error, write_images)
 from tests.helpers.models import build_tiny_saim
 
 DROPLETS = f'{ROOT}/configs/mask_rcnn/mask-rcnn_vit-tiny-p8-saim-demo_1xb2-300it_droplets.py'
 
 
-def error_line(proc, tool='train.py'):
-    """The one line a tool stops with on a user error (exit status 2)."""
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    line = proc.stderr.strip().splitlines()[-1]
-    assert line.startswith(f'{tool}: error: ') and 'Traceback' not in proc.stderr
-    return line[len(f'{tool}: error: '):]
+def train_error(work_dir, data, *options):
+    """What ``tools/train.py`` on the folder config says of a user error (run in this
+    process: the one line without its ``train.py: error: `` prefix)."""
+    line = tool_error('train.py', FOLDER_CONFIG, '--work-dir', work_dir, '--cfg-options',
+                      *data_options(data), *options, *SMALL_LOADER)
+    return line[len('train.py: error: '):]
 
 
-@pytest.mark.slow
 def test_a_missing_image_folder_is_named_with_the_option_that_gives_another(tmp_path):
-    proc = run_train(tmp_path / 'work', tmp_path / 'missing', check=False)
-    assert error_line(proc) == (
+    assert train_error(tmp_path / 'work', tmp_path / 'missing') == (
         f"train_dataloader.dataset: there is no folder '{tmp_path}/missing'; give a folder of "
         'images with --cfg-options train_dataloader.dataset.data_root=DIR')
     assert not (tmp_path / 'work').exists()
@@ -55,10 +54,8 @@ def test_an_option_of_the_wrong_kind_is_refused_and_none_turns_a_section_off():
         check_cfg_options(cfg, {'model.backbone.init_cfg': 'x.pth'}, 'mine.py')
 
 
-@pytest.mark.slow
 def test_setting_a_config_variable_is_refused_with_the_fix(tmp_path):
-    proc = run_train(tmp_path / 'work', tmp_path, 'img_size=128', check=False)
-    message = error_line(proc)
+    message = train_error(tmp_path / 'work', tmp_path, 'img_size=128')
     assert message.startswith('--cfg-options img_size=128: `img_size` is a variable of')
     assert 'model.backbone.img_size' in message and 'custom_hooks.1.img_size' in message
 
@@ -78,14 +75,13 @@ def test_max_epochs_from_the_command_line_rescales_the_schedule(tmp_path):
         eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * 3 / 4)) / 2, rel=1e-3)
 
 
-@pytest.mark.slow
 def test_test_tool_refuses_a_pretraining_checkpoint(tmp_path):
     """mmengine's non-strict load_from scored a pretraining checkpoint mAP 0.000, exit 0."""
     model = build_tiny_saim(embed_dims=192, depth=6, num_heads=3, img_size=64, patch_size=8)
     ckpt = tmp_path / 'saim.pth'
     torch.save({'state_dict': model.state_dict()}, ckpt)
-    proc = run_python(['tools/test.py', DROPLETS, ckpt])
-    message = error_line(proc, 'test.py')
+    line = tool_error('test.py', DROPLETS, ckpt, '--work-dir', tmp_path / 'work')
+    message = line[len('test.py: error: '):]
     assert message.startswith(f'{ckpt} does not fit the model of {DROPLETS}')
     assert 'holds an encoder only' in message
 
