@@ -87,8 +87,9 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         self.layers = None if share_encoder_blocks else ModuleList(
             SAIMBlock(embed_dims, num_heads, int(mlp_ratio * embed_dims), norm_cfg=norm_cfg)
             for _ in range(depth))
-        # Read, not owned (a plain list: not parameters of this stream too).
-        self._encoder_blocks = [encoder.layers[m] for m in self.attach_to]
+        # Shared blocks are read, not owned (a plain list: not parameters of this stream too).
+        self._encoder_blocks = ([encoder.layers[m] for m in self.attach_to]
+                                if share_encoder_blocks else None)
 
     @property
     def blocks(self) -> List[SAIMBlock]:
