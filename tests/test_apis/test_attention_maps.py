@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from mmsaim.apis import attention_maps
-from mmsaim.apis.attention_maps import in_patch_order
 from mmsaim.models.utils import attention_probabilities, content_mask, query_mask
 from tests.helpers.models import build_tiny_saim
 
@@ -29,13 +28,13 @@ def test_maps_follow_the_masks_and_the_layout(variant):
         assert (probs[:, :, ~allowed[0]] == 0).all()  # nothing where the mask forbids
         assert (probs[:, :, allowed[0]] > 0).all()
     # The content map is the last encoder block's softmax(q k^T / sqrt(d)) on its input.
-    with torch.no_grad(), in_patch_order(model):
-        block_input = model.backbone(images, order.expand(2, -1))[-2]
+    with torch.no_grad():
+        block_input = model.backbone(images, order.expand(2, -1), explicit_masks=True)[-2]
         last = model.backbone.layers[-1]
         q, k, _ = last.attn.qkv(last.ln1(block_input)).view(2, 17, 3, 2, 16).permute(2, 0, 3, 1, 4)
     expected = attention_probabilities(q, k, content_mask(order[None])[:, None])[:, :, 1:]
     torch.testing.assert_close(maps['content'], expected)
-    assert not model.backbone.explicit_masks and model.backbone.layers[-1].attn.recorded is None
+    assert not model.explicit_masks and model.backbone.layers[-1].attn.recorded is None
 
 
 def test_a_model_without_query_stream_has_content_maps_only():

@@ -28,7 +28,7 @@ class SAIMViT(SAIMStream, VisionTransformer):
     to ``cls`` and the patches predicted no later than itself, and the output of every block
     is returned for the query stream. The sequence is ``[cls, s_z1, ..., s_zN]`` in the
     prediction order ``z`` with causal attention; with ``explicit_masks`` (the reference
-    computation, the same features, which ``SAIM(explicit_masks=True)`` sets on both
+    computation, the same features, which ``SAIM(explicit_masks=True)`` asks of both
     streams) it stays in patch order under :func:`content_mask`.
 
     The position embeddings are fixed sin-cos and the final norm ``ln1`` is not part of the
@@ -114,8 +114,8 @@ class SAIMViT(SAIMStream, VisionTransformer):
             return self.pos_embed[:, self.num_extra_tokens:]
         return build_2d_sincos_position_embedding(tuple(grid)[::-1], embed_dims).to(self.pos_embed)
 
-    def forward(self, x: torch.Tensor,
-                permutation: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, ...]:
+    def forward(self, x: torch.Tensor, permutation: Optional[torch.Tensor] = None,
+                explicit_masks: bool = False) -> Tuple[torch.Tensor, ...]:
         """Encode images.
 
         Args:
@@ -123,6 +123,8 @@ class SAIMViT(SAIMStream, VisionTransformer):
             permutation (Tensor, optional): (B, N) the prediction order of each image's
                 patches (N = H * W / patch_size^2). Without it the model is a plain ViT and
                 returns ``VisionTransformer``'s outputs.
+            explicit_masks (bool): keep patch order and attend under :func:`content_mask`
+                (the reference computation) instead of causally in the prediction order.
 
         Returns:
             tuple[Tensor]: with ``permutation``, the output of every block, (B, 1 + N, D)
@@ -133,7 +135,7 @@ class SAIMViT(SAIMStream, VisionTransformer):
             return super().forward(x)
         patches, grid = self.patch_embed(x)
         patches = patches + self.patch_pos_embed(grid)
-        if self.explicit_masks:
+        if explicit_masks:
             attention = dict(attn_mask=content_mask(permutation)[:, None])
         else:
             patches, attention = gather_tokens(patches, permutation), dict(is_causal=True)

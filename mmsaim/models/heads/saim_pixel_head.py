@@ -12,8 +12,7 @@ from ..utils import normalize_patches, patchify
 
 def gaussian_kernel2d(kernel_size: int, sigma: float) -> torch.Tensor:
     """A (kernel_size, kernel_size) Gaussian that sums to one."""
-    g = torch.exp(-(torch.arange(kernel_size, dtype=torch.float64) - kernel_size // 2)**2 /
-                  (2 * sigma**2))
+    g = torch.signal.windows.gaussian(kernel_size, std=sigma, dtype=torch.float64)
     return (torch.outer(g, g) / g.sum()**2).float()
 
 

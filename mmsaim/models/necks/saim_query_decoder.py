@@ -22,7 +22,7 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
 
     There is no self-attention among queries. The queries ``[e_z1, ..., e_zN]``, in the
     prediction order z, attend to ``[cls, h_z1, ..., h_z(N-1)]`` causally, index to index;
-    with ``explicit_masks`` (which ``SAIM`` sets on both streams), in patch order under
+    with ``explicit_masks`` (which ``SAIM`` passes to both streams), in patch order under
     :func:`query_mask`, as the encoder then lays its states out. The blocks are
     :class:`SAIMBlock` s, so ``share_encoder_blocks=True`` runs the query stream with the
     weights of the encoder block it reads (the two-stream, XLNet-style ablation) and owns
@@ -101,7 +101,7 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
         return self.layers is None
 
     def forward(self, hidden_states: Sequence[torch.Tensor], permutation: torch.Tensor,
-                queries: torch.Tensor) -> torch.Tensor:
+                queries: torch.Tensor, explicit_masks: bool = False) -> torch.Tensor:
         """Run the query stream.
 
         Args:
@@ -110,11 +110,13 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
             permutation (Tensor): (B, N) the prediction order.
             queries (Tensor): (1, N, D_q) the position embedding of every patch, in patch
                 order.
+            explicit_masks (bool): the encoder's states are in patch order: keep the
+                queries in patch order and attend under :func:`query_mask`.
 
         Returns:
             Tensor: (B, N, D_q), the features that predict each patch, in patch order.
         """
-        if self.explicit_masks:
+        if explicit_masks:
             attention = dict(attn_mask=query_mask(permutation)[:, None])
             g = queries.expand(permutation.shape[0], -1, -1)
         else:
@@ -122,8 +124,8 @@ class SAIMQueryDecoder(SAIMStream, BaseModule):
             g = gather_tokens(queries, permutation)
         g = self.to_residual_dtype(g)
         for k, (block, m) in enumerate(zip(self.blocks, self.attach_to)):
-            context = hidden_states[m] if self.explicit_masks else hidden_states[m][:, :-1]
+            context = hidden_states[m] if explicit_masks else hidden_states[m][:, :-1]
             if self.context_projs is not None:
                 context = self.context_projs[k](context)
             g = block(g, context, **attention)
-        return g if self.explicit_masks else gather_tokens(g, permutation_ranks(permutation))
+        return g if explicit_masks else gather_tokens(g, permutation_ranks(permutation))

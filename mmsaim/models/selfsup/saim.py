@@ -102,16 +102,6 @@ class SAIM(BaseSelfSupervisor):
         """The content stream, and the query stream if there is one."""
         return [self.backbone, self.neck] if self.with_neck else [self.backbone]
 
-    @property
-    def explicit_masks(self) -> bool:
-        """Whether both streams compute in patch order under the paper's masks."""
-        return self.backbone.explicit_masks
-
-    @explicit_masks.setter
-    def explicit_masks(self, explicit: bool) -> None:
-        for stream in self.streams:
-            stream.explicit_masks = explicit
-
     def predict_in_order(self, images: torch.Tensor,
                          permutation: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Predict every patch of (B, C, H, W) images from the patches before it in
@@ -121,11 +111,11 @@ class SAIM(BaseSelfSupervisor):
             dict: ``prediction`` and ``target`` (B, N, p^2 * C) and ``patch_losses`` (B, N),
             in patch order; the mean of ``patch_losses`` is the training loss.
         """
-        hidden_states = self.backbone(images, permutation)
+        hidden_states = self.backbone(images, permutation, self.explicit_masks)
         if self.with_neck:
             grid = patch_grid(images.shape, self.backbone.patch_size)
             queries = self.backbone.patch_pos_embed(grid, self.neck.embed_dims)
-            features = self.neck(hidden_states, permutation, queries)
+            features = self.neck(hidden_states, permutation, queries, self.explicit_masks)
         else:
             features = self.predecessor_states(hidden_states[-1], permutation)
         return self.head(features, images)

@@ -157,16 +157,12 @@ class SAIMStream:
     """What a stream of :class:`SAIMBlock` s (``self.layers``) can be set to do; ``SAIM`` sets
     both of its streams alike.
 
-    - ``explicit_masks``: compute in patch order under the paper's masks instead of causally
-      in the prediction order (the reference computation, the same features); set it on
-      both streams together (``SAIM.explicit_masks``), as each reads the other's layout.
     - ``residual_in_autocast_dtype``: under autocast, hold the residual stream in the
       autocast dtype (fp16 / bf16) instead of fp32 (LayerNorm still computes in fp32).
     - :meth:`set_grad_checkpointing` and :meth:`compile_blocks`. A query stream that runs the
       encoder's blocks (``share_encoder_blocks``) has no blocks of its own: the encoder's
       checkpointing and compilation apply to both of their passes.
     """
-    explicit_masks = False
     residual_in_autocast_dtype = False
 
     def set_grad_checkpointing(self, every: int = 1) -> None:

@@ -124,14 +124,6 @@ def test_shared_decoder_owns_no_weights():
     assert all(a is b for a, b in zip(copied.neck.blocks, copied.backbone.layers))
 
 
-def test_explicit_masks_is_one_setting_of_both_streams():
-    model = build_tiny_saim(explicit_masks=True)
-    assert model.backbone.explicit_masks and model.neck.explicit_masks
-    model.explicit_masks = False
-    assert not (model.explicit_masks or model.backbone.explicit_masks
-                or model.neck.explicit_masks)
-
-
 def test_unknown_order_in_config():
     with pytest.raises(ValueError, match='order'):
         build_tiny_saim(order='zigzag')
