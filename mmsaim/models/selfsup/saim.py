@@ -1,7 +1,6 @@
 from typing import Dict, List, Optional, Union
 
 import torch
-import torch.nn as nn
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -85,7 +84,7 @@ class SAIM(BaseSelfSupervisor):
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.order = order
         self.explicit_masks = explicit_masks
-        for stream in self.streams:
+        for stream in [backbone] if neck is None else [backbone, neck]:
             stream.residual_in_autocast_dtype = residual_in_autocast_dtype
             if checkpoint_every:
                 stream.set_grad_checkpointing(checkpoint_every)
@@ -96,11 +95,6 @@ class SAIM(BaseSelfSupervisor):
         for name, param in self.backbone.named_parameters():
             if name == 'pos_embed' or name.startswith(('ln1.', 'ln2.')):
                 param.requires_grad_(False)
-
-    @property
-    def streams(self) -> List[nn.Module]:
-        """The content stream, and the query stream if there is one."""
-        return [self.backbone, self.neck] if self.with_neck else [self.backbone]
 
     def predict_in_order(self, images: torch.Tensor,
                          permutation: torch.Tensor) -> Dict[str, torch.Tensor]:
