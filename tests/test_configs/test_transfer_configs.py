@@ -27,8 +27,8 @@ def test_full_size_transfer_config_builds(config, scope):
     backbone = model.backbone
     assert type(backbone).__name__ == 'SAIMWindowedViT' and len(backbone.layers) == 12
     assert backbone.patch_resolution == (14, 14)  # position embeddings made at 224
-    assert backbone.layers[0].drop_path.drop_prob == 0  # drop path grows with depth
-    assert backbone.layers[11].drop_path.drop_prob == pytest.approx(0.1)
+    assert backbone.layers[0].attn.out_drop.drop_prob == 0  # drop path grows with depth
+    assert backbone.layers[11].attn.out_drop.drop_prob == pytest.approx(0.1)
     cfg.optim_wrapper.type = 'OptimWrapper'
     cfg.optim_wrapper.pop('loss_scale')
     from mmengine.optim import build_optim_wrapper

@@ -118,8 +118,7 @@ def permutation_ranks(permutation: torch.Tensor) -> torch.Tensor:
 
 def gather_tokens(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``x[b, index[b, t]]`` for (B or 1, L, C) tokens and a (B, T) index: (B, T, C)."""
-    index = index.unsqueeze(-1).expand(-1, -1, x.shape[-1])
-    return x.expand(index.shape[0], -1, -1).gather(1, index)
+    return torch.take_along_dim(x, index.unsqueeze(-1), dim=1)
 
 
 def content_mask(permutation: torch.Tensor) -> torch.Tensor:

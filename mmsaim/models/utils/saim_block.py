@@ -3,12 +3,10 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn.bricks import DropPath
-from mmcv.cnn.bricks.transformer import FFN
-from mmengine.model import BaseModule, ModuleList
-from mmpretrain.models.utils import build_norm_layer
+from mmengine.model import ModuleList
+from mmpretrain.models.backbones.vision_transformer import TransformerEncoderLayer
+from mmpretrain.models.utils import MultiheadAttention
 from torch.utils.checkpoint import checkpoint
 
 
@@ -31,29 +29,22 @@ def attention_probabilities(q: torch.Tensor, k: torch.Tensor,
     return scores.softmax(dim=-1)
 
 
-class SAIMAttention(nn.Module):
-    """Multi-head attention of a sequence to itself or to a context, under a mask.
+class SAIMAttention(MultiheadAttention):
+    """mmpretrain's ``MultiheadAttention`` (its modules and parameter names ``qkv``, ``proj``)
+    whose forward attends to the sequence itself or to a context, under a mask.
 
-    mmpretrain's parameter names (``qkv``, ``proj``): for self-attention ``qkv`` projects the
-    sequence to queries, keys and values; for cross-attention its query rows project the
-    sequence and its key / value rows the context. The attention itself is
-    ``F.scaled_dot_product_attention``: with ``is_causal`` and no mask, fused kernels that
-    keep O(L) memory and skip the masked half. With ``recorded`` set to a list, every call
-    appends ``('self' | 'cross', probabilities (B, heads, L, S))`` (use it without grad: a
-    checkpointed block runs twice when gradients flow).
+    For self-attention ``qkv`` projects the sequence to queries, keys and values; for
+    cross-attention its query rows project the sequence and its key / value rows the context.
+    The attention itself is ``F.scaled_dot_product_attention``: with ``is_causal`` and no
+    mask, fused kernels that keep O(L) memory and skip the masked half. With ``recorded`` set
+    to a list, every call appends ``('self' | 'cross', probabilities (B, heads, L, S))`` (use
+    it without grad: a checkpointed block runs twice when gradients flow). Built by
+    :class:`SAIMBlock`, without attention dropout, layer scale or ``v_shortcut``.
 
     Shapes: x (B, L, D), context (B, S, D) or None (S = L), attn_mask broadcastable to
     (B, heads, L, S) -> (B, L, D).
     """
-
-    def __init__(self, embed_dims: int, num_heads: int, qkv_bias: bool = True,
-                 proj_drop: float = 0.):
-        super().__init__()
-        self.num_heads = num_heads
-        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
-        self.proj = nn.Linear(embed_dims, embed_dims)
-        self.proj_drop = nn.Dropout(proj_drop)
-        self.recorded: Optional[List[Tuple[str, torch.Tensor]]] = None
+    recorded: Optional[List[Tuple[str, torch.Tensor]]] = None
 
     def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None,
                 attn_mask: Optional[torch.Tensor] = None,
@@ -70,22 +61,24 @@ class SAIMAttention(nn.Module):
             self.recorded.append(('self' if context is None else 'cross',
                                   attention_probabilities(q, k, attn_mask, is_causal)))
         x = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
-        return self.proj_drop(self.proj(x.transpose(1, 2).flatten(2)))
+        return self.out_drop(self.proj_drop(self.proj(x.transpose(1, 2).flatten(2))))
 
 
-class SAIMBlock(BaseModule):
-    """A pre-norm ViT block that attends to itself or to a context, under any mask::
+class SAIMBlock(TransformerEncoderLayer):
+    """mmpretrain's ViT layer whose attention (:class:`SAIMAttention`) also attends to a
+    context, under any mask::
 
         x = x + DropPath(Attn(q = LN1(x), kv = LN1(context or x), attn_mask | is_causal))
         x = x + DropPath(FFN(LN2(x)))
 
-    Without a context it is mmpretrain's ``TransformerEncoderLayer`` (the same parameter
-    names ``ln1``, ``attn.qkv``, ``attn.proj``, ``ln2``, ``ffn.layers.0.0``, ``ffn.layers.1``
-    and initialization), so its weights load into a stock ``VisionTransformer``. The content
-    stream calls it with ``is_causal`` (or the paper's mask), the query stream with the
-    content states as ``context`` (cross-attention with the same ``LN1``, as SAIM's
-    reference code), the windowed backbone with a window mask. ``grad_checkpointing``
-    recomputes the block in the backward pass instead of keeping its activations.
+    A ``TransformerEncoderLayer`` (its ``ln1``, ``ln2``, ``ffn`` and initialization), with
+    mmpretrain's BEiT layer's pattern of overwriting the attention: the same parameter names
+    (``attn.qkv``, ``attn.proj``, ``ffn.layers.0.0``, ``ffn.layers.1``), so its weights load
+    into a stock ``VisionTransformer``. The content stream calls it with ``is_causal`` (or
+    the paper's mask), the query stream with the content states as ``context``
+    (cross-attention with the same ``LN1``, as SAIM's reference code), the windowed backbone
+    with a window mask. ``grad_checkpointing`` recomputes the block in the backward pass
+    instead of keeping its activations.
 
     Args:
         embed_dims (int): D.
@@ -109,23 +102,12 @@ class SAIMBlock(BaseModule):
                  qkv_bias: bool = True,
                  norm_cfg: dict = dict(type='LN', eps=1e-6),
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
-        self.ln1 = build_norm_layer(norm_cfg, embed_dims)
-        self.attn = SAIMAttention(embed_dims, num_heads, qkv_bias, drop_rate)
-        self.ln2 = build_norm_layer(norm_cfg, embed_dims)
-        self.ffn = FFN(embed_dims, feedforward_channels, act_cfg=dict(type='GELU'),
-                       ffn_drop=drop_rate,
-                       dropout_layer=dict(type='DropPath', drop_prob=float(drop_path_rate)))
-        self.drop_path = DropPath(float(drop_path_rate))
+        super().__init__(embed_dims, num_heads, feedforward_channels, drop_rate=drop_rate,
+                         drop_path_rate=drop_path_rate, qkv_bias=qkv_bias, norm_cfg=norm_cfg,
+                         init_cfg=init_cfg)
+        self.attn = SAIMAttention(embed_dims, num_heads, proj_drop=drop_rate, qkv_bias=qkv_bias,
+                                  dropout_layer=dict(type='DropPath', drop_prob=drop_path_rate))
         self.grad_checkpointing = False
-
-    def init_weights(self) -> None:
-        """mmpretrain's: the FFN's weights xavier-uniform, its biases N(0, 1e-6)."""
-        super().init_weights()
-        for m in self.ffn.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.normal_(m.bias, std=1e-6)
 
     def forward(self, x: torch.Tensor, context: Optional[torch.Tensor] = None,
                 attn_mask: Optional[torch.Tensor] = None,
@@ -137,7 +119,7 @@ class SAIMBlock(BaseModule):
 
     def _forward(self, x, context, attn_mask, is_causal):
         kv = None if context is None else self.ln1(context)
-        x = x + self.drop_path(self.attn(self.ln1(x), kv, attn_mask, is_causal))
+        x = x + self.attn(self.ln1(x), kv, attn_mask, is_causal)
         return self.ffn(self.ln2(x), identity=x)
 
 
@@ -150,7 +132,7 @@ def vit_blocks(arch: dict, drop_rate: float = 0., drop_path_rate: float = 0.,
     return ModuleList(
         SAIMBlock(arch['embed_dims'], arch['num_heads'], arch['feedforward_channels'],
                   drop_rate, rate, qkv_bias, norm_cfg)
-        for rate in np.linspace(0, drop_path_rate, arch['num_layers']))
+        for rate in np.linspace(0, drop_path_rate, arch['num_layers']).tolist())
 
 
 class SAIMStream:
